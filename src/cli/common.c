@@ -1,0 +1,38 @@
+/* Helpers shared by every subcommand: error lines and usage text. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+const struct lc_cli_command *lc_cli_find(const char *name)
+{
+    for (const struct lc_cli_command *c = lc_cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+int lc_cli_fail(const struct lc_error *err)
+{
+    char line[1024];
+    fprintf(stderr, "loadcell: %s\n", lc_error_format(err, line, sizeof(line)));
+    return lc_exit_code_for(err->code);
+}
+
+int lc_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("loadcell: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'loadcell help %s')\n", cmd);
+    return LC_EXIT_USAGE;
+}
+
+void lc_cli_print_usage(FILE *out, const char *cmd)
+{
+    const struct lc_cli_command *c = lc_cli_find(cmd);
+    if (c)
+        fputs(c->usage, out);
+}
