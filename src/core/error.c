@@ -32,6 +32,7 @@ const char *lc_strerror(int code)
     return messages[-code];
 }
 
+LC_PRINTF(3, 0)
 static void vset(struct lc_error *err, int code, const char *fmt, va_list ap)
 {
     err->code = code;

@@ -27,7 +27,7 @@ enum lc_http1_error {
     LC_HTTP1_E_VERSION,          /* not HTTP/1.0 or HTTP/1.1 */
     LC_HTTP1_E_STATUS,           /* status code not 3 digits in 100..999 */
     LC_HTTP1_E_HEADER,           /* malformed header line */
-    LC_HTTP1_E_HEADER_TOO_LONG,  /* one header line above max_header_line */
+    LC_HTTP1_E_HEADER_TOO_LONG,  /* one head line (start line too) above max_header_line */
     LC_HTTP1_E_HEAD_TOO_LARGE,   /* head above max_head_bytes */
     LC_HTTP1_E_TOO_MANY_HEADERS, /* more than max_headers */
     LC_HTTP1_E_CONTENT_LENGTH,   /* invalid or conflicting Content-Length */
@@ -53,12 +53,21 @@ struct lc_http1_header {
 
 /* What the framing headers say; filled by both head parsers. */
 struct lc_http1_framing {
-    int64_t content_length;  /* -1 when absent */
-    uint8_t chunked;         /* Transfer-Encoding ends in chunked (overrides Content-Length) */
-    uint8_t conn_close;      /* Connection: close */
-    uint8_t conn_keep_alive; /* Connection: keep-alive (matters for HTTP/1.0) */
-    uint8_t expect_continue; /* Expect: 100-continue (requests) */
+    int64_t content_length;    /* -1 when absent */
+    uint8_t chunked;           /* Transfer-Encoding ends in chunked (overrides Content-Length) */
+    uint8_t transfer_encoding; /* a Transfer-Encoding header was present (chunked last or not);
+                                  in a response without chunked last the body runs until close */
+    uint8_t conn_close;        /* Connection: close */
+    uint8_t conn_keep_alive;   /* Connection: keep-alive (matters for HTTP/1.0) */
+    uint8_t expect_continue;   /* Expect: 100-continue (requests) */
 };
+
+/*
+ * Whether the connection stays open after this message: HTTP/1.1 unless
+ * Connection: close; HTTP/1.0 only with Connection: keep-alive (and no
+ * close). The caller must still close after an until-close body.
+ */
+int lc_http1_keep_alive(int minor_version, const struct lc_http1_framing *framing);
 
 struct lc_http1_response_head {
     int minor_version; /* 0 or 1 */
@@ -66,8 +75,8 @@ struct lc_http1_response_head {
     const char *reason;
     size_t reason_len;
     struct lc_http1_framing framing;
-    uint32_t header_count;
-    int error; /* enum lc_http1_error, set when the parser returns -1 */
+    uint32_t header_count; /* all headers, also those beyond headers_cap */
+    int error;             /* enum lc_http1_error, set when the parser returns -1 */
 };
 
 struct lc_http1_request_head {
@@ -87,12 +96,19 @@ struct lc_http1_request_head {
  * counted. Returns the head's length in bytes including the blank line (> 0),
  * -2 when more bytes are needed (and the limits are not yet exceeded), or -1
  * when malformed (reason in head->error). Bare LF line ends are accepted.
+ * `limits` NULL means lc_http1_default_limits. Nothing is read at or after
+ * buf[len]; the head struct and slices point into buf (owned by the caller).
+ * Stateless: after -2, call again with the same start and more bytes.
  */
 int lc_http1_parse_response_head(const char *buf, size_t len, struct lc_http1_response_head *head,
                                  struct lc_http1_header *headers, size_t headers_cap,
                                  const struct lc_http1_limits *limits);
 
-/* The same for a request head (server side). */
+/*
+ * The same for a request head (server side). Empty lines before the request
+ * line are skipped (RFC 9112 2.2) and counted in the returned length. A
+ * Transfer-Encoding whose final coding is not chunked is an error here.
+ */
 int lc_http1_parse_request_head(const char *buf, size_t len, struct lc_http1_request_head *head,
                                 struct lc_http1_header *headers, size_t headers_cap,
                                 const struct lc_http1_limits *limits);

@@ -1,0 +1,20 @@
+/* What `loadcell http` (and later `run`) does with a finished run: Result, summary, files. */
+#ifndef LC_CLI_HTTP_OUTPUT_H
+#define LC_CLI_HTTP_OUTPUT_H
+
+#include "core/error.h"
+#include "load/engine.h"
+#include "load/plan.h"
+
+/* Check before the run that `path` can be written (fails fast, hyperfine #306). */
+int lc_http_output_check(const char *path, struct lc_error *err);
+
+/*
+ * Turn the outcome into a Result, print the summary to stdout, write the
+ * Result JSON to `output` (when not NULL). Returns the exit code.
+ */
+int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan,
+                          const struct lc_engine_outcome *outcome, const char *output,
+                          struct lc_error *err);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * The load engine: starts the worker threads, releases them together at a
+ * barrier, aggregates their recorders every second, and stops them.
+ */
+#ifndef LC_LOAD_ENGINE_H
+#define LC_LOAD_ENGINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "load/plan.h"
+#include "load/recorder.h"
+
+/* One second (or less, at phase boundaries) of the run, merged over workers. */
+struct lc_series_point {
+    double t_s;        /* end of the interval, seconds since the start barrier */
+    double interval_s; /* its length */
+    uint64_t requests; /* responses completed in the interval */
+    uint64_t errors;   /* transport failures plus responses with status >= 400 */
+    uint64_t bytes_in;
+    uint32_t active;                        /* connections open at the end of the interval */
+    double target_rate;                     /* open model: the requested rate; 0 when closed */
+    int64_t p50_ns, p90_ns, p99_ns, max_ns; /* latency of the responses in the interval */
+    int64_t lag_p99_ns;                     /* schedule lag */
+};
+
+struct lc_engine_phase {
+    char name[32];
+    int recorded;             /* 0 for warmup: excluded from totals */
+    uint64_t start_offset_ns; /* from the start barrier */
+    uint64_t duration_ns;
+    struct lc_recorder total;
+    struct lc_series_point *series; /* owned */
+    size_t series_len;
+    size_t series_cap;
+};
+
+/* Everything a run measured; filled by lc_engine_run, freed by lc_engine_outcome_free. */
+struct lc_engine_outcome {
+    struct lc_engine_phase phases[2]; /* [warmup], measured */
+    size_t phase_count;
+    uint64_t start_wall_ns; /* wall clock at the start barrier */
+    uint64_t end_wall_ns;
+    uint64_t duration_ns; /* start barrier to the last worker's stop */
+    uint32_t connections_requested;
+    uint32_t connections_established; /* at the start barrier */
+    uint64_t inflight_at_stop;
+    uint64_t unsent;   /* open model: due before the stop, never sent */
+    int partial;       /* stopped early by an interrupt */
+    double gen_user_s; /* the generator's own CPU during the run */
+    double gen_sys_s;
+};
+
+/* A live view each second, for progress lines (called on the engine's thread). */
+struct lc_engine_progress {
+    double elapsed_s;
+    double total_s; /* planned length, 0 when bounded by count only */
+    const char *phase;
+    const struct lc_series_point *last; /* the interval just ended */
+    uint64_t requests_total;            /* completed so far in the measured phase */
+    uint64_t errors_total;
+};
+
+struct lc_engine_hooks {
+    void (*on_tick)(const struct lc_engine_progress *progress, void *ctx);
+    void *ctx;
+    /* Set by a signal handler: 1 asks for a graceful stop (in flight may finish). */
+    const volatile sig_atomic_t *interrupted;
+};
+
+/*
+ * Run `plan`. Returns 0 with *out filled (also for an interrupted run, with
+ * out->partial set), or LC_ECONNECT when not one connection could be made
+ * (err says why), or LC_ENOMEM/LC_ESYS.
+ */
+int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks *hooks,
+                  struct lc_engine_outcome *out, struct lc_error *err) LC_WARN_UNUSED;
+
+void lc_engine_outcome_free(struct lc_engine_outcome *out);
+
+#endif

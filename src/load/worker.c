@@ -1,0 +1,837 @@
+/*
+ * A load worker: one epoll loop driving its connections through the closed
+ * or open model. The hot path makes no allocation, takes no lock, does no
+ * atomic read-modify-write and prints nothing; it writes requests
+ * optimistically (EPOLLOUT is armed only after EAGAIN) and reads once per
+ * readiness event unless the buffer came back full.
+ */
+#include "load/worker.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+
+#define READ_BUF_BYTES      (64 * 1024)
+#define MAX_EVENTS          256
+#define SPILL_INITIAL_BYTES 2048
+#define BACKOFF_FIRST_NS    (10 * LC_NS_PER_MS)
+#define BACKOFF_MAX_NS      (1000 * LC_NS_PER_MS)
+#define MAX_WAIT_NS         (100 * LC_NS_PER_MS)
+
+enum conn_state {
+    C_CLOSED,     /* no socket; a timer (backoff or "now") reconnects it */
+    C_CONNECTING, /* connect in progress; timer = connect timeout */
+    C_IDLE,       /* connected, nothing in flight */
+    C_BUSY,       /* requests in flight (being written and/or awaiting responses) */
+    C_THINKING,   /* closed model: pausing before the next request; timer = think end */
+    C_DONE        /* stopping: will not be used again */
+};
+
+/*
+ * Per-connection state, kept small (O(1) per connection): a partial response
+ * head is copied into `spill` only when a read ends inside a head.
+ */
+struct lc_conn {
+    int fd;
+    uint8_t state;
+    uint8_t in_body;        /* the current response's head is parsed */
+    uint8_t got_first_byte; /* TTFB of the current response recorded */
+    uint8_t close_after;    /* the server asked to close after this response */
+    uint8_t want_write;     /* EPOLLOUT armed (a write hit EAGAIN) */
+    uint8_t ever_connected;
+    uint16_t inflight; /* requests sent and not yet answered */
+    uint32_t index;
+    uint32_t addr_index;
+    uint32_t backoff_step;
+    uint32_t spill_len;
+    uint32_t spill_cap;
+    char *spill;
+    const struct lc_load_request *req;
+    size_t write_off;
+    size_t write_len;
+    uint64_t connect_start_ns;
+    uint64_t intended_ns; /* when the current request was meant to start */
+    uint64_t sent_ns;     /* when it was written */
+    struct lc_http1_body body;
+    struct lc_timer timer;
+};
+
+#define conn_of_timer(t) ((struct lc_conn *)((char *)(t)-offsetof(struct lc_conn, timer)))
+
+static inline struct lc_recorder *rec(struct lc_worker *w)
+{
+    return &w->rec[w->cur];
+}
+
+static inline const struct lc_load_plan *plan_of(struct lc_worker *w)
+{
+    return w->shared->plan;
+}
+
+int lc_worker_init(struct lc_worker *w, uint32_t index, uint32_t nconns,
+                   struct lc_engine_shared *shared, struct lc_error *err)
+{
+    const struct lc_load_plan *plan = shared->plan;
+    memset(w, 0, sizeof(*w));
+    w->index = index;
+    w->shared = shared;
+    w->nconns = nconns;
+    w->wake_fd = -1;
+    w->loop.fd = -1;
+    w->first_connect_errno = 0;
+    int rc = lc_loop_init(&w->loop, err);
+    if (rc != 0)
+        return rc;
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->wake_fd < 0)
+        return lc_error_sys(err, errno, "eventfd");
+    if (lc_loop_add(&w->loop, w->wake_fd, LC_EV_READ, &w->wake_fd) != 0)
+        return lc_error_sys(err, errno, "epoll_ctl");
+    w->conns = calloc(nconns ? nconns : 1, sizeof(*w->conns));
+    w->idle = calloc(nconns ? nconns : 1, sizeof(*w->idle));
+    w->buf = malloc(READ_BUF_BYTES);
+    if (!w->conns || !w->idle || !w->buf || lc_timer_heap_init(&w->timers, nconns + 1) != 0)
+        return lc_error_set(err, LC_ENOMEM, "out of memory for %u connections", nconns);
+    for (int i = 0; i < 2; i++)
+        if (lc_recorder_init(&w->rec[i]) != 0)
+            return lc_error_set(err, LC_ENOMEM, "out of memory for histograms");
+    if (plan->request_count > 1) {
+        w->mix_cdf = calloc(plan->request_count, sizeof(double));
+        if (!w->mix_cdf)
+            return lc_error_set(err, LC_ENOMEM, "out of memory");
+        double sum = 0;
+        for (size_t i = 0; i < plan->request_count; i++)
+            sum += plan->requests[i].weight;
+        double acc = 0;
+        for (size_t i = 0; i < plan->request_count; i++) {
+            acc += plan->requests[i].weight / sum;
+            w->mix_cdf[i] = acc;
+        }
+    }
+    for (uint32_t i = 0; i < nconns; i++) {
+        struct lc_conn *c = &w->conns[i];
+        c->fd = -1;
+        c->index = i;
+        c->addr_index = i;
+        lc_timer_init(&c->timer);
+    }
+    lc_rng_seed(&w->rng, plan->seed * 0x9e3779b97f4a7c15ULL + index + 1);
+    return 0;
+}
+
+void lc_worker_free(struct lc_worker *w)
+{
+    if (w->conns) {
+        for (uint32_t i = 0; i < w->nconns; i++) {
+            if (w->conns[i].fd >= 0)
+                close(w->conns[i].fd);
+            free(w->conns[i].spill);
+        }
+    }
+    free(w->conns);
+    free(w->idle);
+    free(w->buf);
+    free(w->mix_cdf);
+    lc_timer_heap_free(&w->timers);
+    lc_recorder_free(&w->rec[0]);
+    lc_recorder_free(&w->rec[1]);
+    if (w->wake_fd >= 0)
+        close(w->wake_fd);
+    lc_loop_close(&w->loop);
+}
+
+void lc_worker_wake(struct lc_worker *w)
+{
+    uint64_t one = 1;
+    ssize_t n = write(w->wake_fd, &one, sizeof(one));
+    (void)n; /* a full counter already means "wake up" */
+}
+
+/* ---- connection life cycle -------------------------------------------- */
+
+static void start_connect(struct lc_worker *w, struct lc_conn *c, uint64_t now);
+static void send_request(struct lc_worker *w, struct lc_conn *c, uint64_t now, uint64_t intended);
+static void dispatch_open(struct lc_worker *w, uint64_t now);
+
+static void arm(struct lc_worker *w, struct lc_conn *c, uint64_t deadline_ns)
+{
+    /* The heap has a slot per connection and each connection arms one timer. */
+    (void)lc_timer_heap_add(&w->timers, &c->timer, deadline_ns);
+}
+
+static void drop_spill(struct lc_conn *c)
+{
+    free(c->spill);
+    c->spill = NULL;
+    c->spill_len = c->spill_cap = 0;
+}
+
+/* Close the socket; the connection stays in C_CLOSED until reconnected. */
+static void close_conn(struct lc_worker *w, struct lc_conn *c)
+{
+    if (c->fd >= 0) {
+        close(c->fd); /* also removes it from the epoll set */
+        c->fd = -1;
+        if (c->state != C_CONNECTING && w->active > 0)
+            w->active--;
+    }
+    lc_timer_heap_remove(&w->timers, &c->timer);
+    drop_spill(c);
+    c->inflight = 0;
+    c->in_body = 0;
+    c->got_first_byte = 0;
+    c->close_after = 0;
+    c->want_write = 0;
+    c->state = C_CLOSED;
+}
+
+/*
+ * Reconnect after `delay_ns` through the connection's timer. Deferring even a
+ * zero delay to the timer pass keeps stale events of the old socket in the
+ * current batch from being applied to the new one.
+ */
+static void schedule_reconnect(struct lc_worker *w, struct lc_conn *c, uint64_t now,
+                               uint64_t delay_ns)
+{
+    if (w->stopping) {
+        c->state = C_DONE;
+        return;
+    }
+    c->state = C_CLOSED;
+    arm(w, c, now + delay_ns);
+}
+
+static uint64_t backoff_ns(struct lc_worker *w, struct lc_conn *c)
+{
+    uint64_t d = BACKOFF_FIRST_NS << (c->backoff_step < 7 ? c->backoff_step : 7);
+    if (d > BACKOFF_MAX_NS)
+        d = BACKOFF_MAX_NS;
+    c->backoff_step++;
+    /* Full jitter in [d/2, 3d/2): reconnecting users do not stampede together. */
+    return d / 2 + lc_rng_range(&w->rng, 0, d - 1);
+}
+
+static int connect_fail_kind(int e)
+{
+    switch (e) {
+    case ECONNREFUSED:
+        return LC_FAIL_CONNECT_REFUSED;
+    case ETIMEDOUT:
+        return LC_FAIL_CONNECT_TIMEOUT;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+        return LC_FAIL_CONNECT_UNREACHABLE;
+    case EADDRNOTAVAIL:
+        return LC_FAIL_PORTS_EXHAUSTED;
+    default:
+        return LC_FAIL_CONNECT_OTHER;
+    }
+}
+
+static void connect_failed(struct lc_worker *w, struct lc_conn *c, int e, uint64_t now)
+{
+    if (w->running) {
+        struct lc_recorder *r = rec(w);
+        r->failed++;
+        r->fail[connect_fail_kind(e)]++;
+    } else if (!w->first_connect_errno) {
+        w->first_connect_errno = e;
+    }
+    close_conn(w, c);
+    c->addr_index++; /* try the next resolved address next time */
+    schedule_reconnect(w, c, now, backoff_ns(w, c));
+}
+
+/*
+ * Work for a connection that has just become free: after a connect, or after
+ * its last response (`after_response`: closed-model users think first).
+ */
+static void conn_ready(struct lc_worker *w, struct lc_conn *c, uint64_t now, int after_response)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    c->state = C_IDLE;
+    if (!w->running)
+        return;
+    if (w->stopping || w->issued >= w->share) {
+        c->state = C_DONE;
+        return;
+    }
+    if (plan->model == LC_MODEL_OPEN) {
+        w->idle[w->idle_count++] = c->index;
+        dispatch_open(w, now);
+        return;
+    }
+    if (plan->think_max_ns > 0 && after_response) {
+        uint64_t think = plan->think_min_ns;
+        if (plan->think_max_ns > plan->think_min_ns)
+            think = lc_rng_range(&w->rng, plan->think_min_ns, plan->think_max_ns);
+        c->state = C_THINKING;
+        arm(w, c, now + think);
+        return;
+    }
+    send_request(w, c, now, now);
+}
+
+static void on_connected(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    struct lc_recorder *r = rec(w);
+    lc_timer_heap_remove(&w->timers, &c->timer);
+    lc_hdr_record(&r->connect, (int64_t)(now - c->connect_start_ns));
+    r->connects++;
+    if (c->ever_connected)
+        r->reconnects++;
+    c->ever_connected = 1;
+    c->backoff_step = 0;
+    w->active++;
+    c->state = C_IDLE;
+    conn_ready(w, c, now, 0);
+}
+
+static void start_connect(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    const struct lc_addr_list *al = &plan->addrs;
+    uint32_t ai = c->addr_index % (uint32_t)al->count;
+    int in_progress = 0;
+    int fd = lc_tcp_connect(&al->addrs[ai], al->lens[ai], &in_progress);
+    if (fd < 0) {
+        connect_failed(w, c, -fd, now);
+        return;
+    }
+    c->fd = fd;
+    c->connect_start_ns = now;
+    if (in_progress) {
+        c->state = C_CONNECTING;
+        if (lc_loop_add(&w->loop, fd, LC_EV_WRITE, c) != 0) {
+            connect_failed(w, c, errno, now);
+            return;
+        }
+        arm(w, c, now + plan->connect_timeout_ns);
+        return;
+    }
+    if (lc_loop_add(&w->loop, fd, LC_EV_READ, c) != 0) {
+        connect_failed(w, c, errno, now);
+        return;
+    }
+    on_connected(w, c, now);
+}
+
+/*
+ * The connection failed with `kind` while `inflight` requests were out: each
+ * counts as a failed request. Timeouts also put their elapsed time into the
+ * latency histograms (never cut the tail off). Then reconnect.
+ */
+static void fail_conn(struct lc_worker *w, struct lc_conn *c, int kind, int http1_error,
+                      uint64_t now)
+{
+    struct lc_recorder *r = rec(w);
+    uint64_t n = c->inflight ? c->inflight : 1;
+    if (w->running) {
+        r->failed += n;
+        r->fail[kind] += n;
+        if (kind == LC_FAIL_MALFORMED)
+            r->malformed[http1_error] += n;
+        if (kind == LC_FAIL_TIMEOUT) {
+            lc_hdr_record_n(&r->latency, (int64_t)(now - c->intended_ns), (int64_t)n);
+            lc_hdr_record_n(&r->service, (int64_t)(now - c->sent_ns), (int64_t)n);
+        }
+    }
+    close_conn(w, c);
+    schedule_reconnect(w, c, now, 0);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static const struct lc_load_request *pick_request(struct lc_worker *w)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    if (plan->request_count == 1)
+        return &plan->requests[0];
+    double u = lc_rng_uniform(&w->rng);
+    for (size_t i = 0; i + 1 < plan->request_count; i++)
+        if (u < w->mix_cdf[i])
+            return &plan->requests[i];
+    return &plan->requests[plan->request_count - 1];
+}
+
+static void do_write(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    const char *base = c->req->batch;
+    while (c->write_off < c->write_len) {
+        ssize_t n = send(c->fd, base + c->write_off, c->write_len - c->write_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->write_off += (size_t)n;
+            rec(w)->bytes_out += (uint64_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c->want_write && lc_loop_mod(&w->loop, c->fd, LC_EV_READ | LC_EV_WRITE, c) == 0)
+                c->want_write = 1;
+            return;
+        }
+        fail_conn(w, c, errno == ECONNRESET ? LC_FAIL_RESET : LC_FAIL_WRITE, 0, now);
+        return;
+    }
+    if (c->want_write && lc_loop_mod(&w->loop, c->fd, LC_EV_READ, c) == 0)
+        c->want_write = 0;
+}
+
+static void send_request(struct lc_worker *w, struct lc_conn *c, uint64_t now, uint64_t intended)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    struct lc_recorder *r = rec(w);
+    const struct lc_load_request *req = pick_request(w);
+    uint64_t depth = plan->pipeline;
+    if (depth > w->share - w->issued)
+        depth = w->share - w->issued;
+    c->req = req;
+    c->write_off = 0;
+    c->write_len = req->len * depth;
+    c->intended_ns = intended;
+    c->sent_ns = now;
+    c->inflight = (uint16_t)depth;
+    c->in_body = 0;
+    c->got_first_byte = 0;
+    c->state = C_BUSY;
+    w->issued += depth;
+    r->sent += depth;
+    uint64_t lag = now > intended ? now - intended : 0;
+    lc_hdr_record(&r->lag, (int64_t)lag);
+    if (lag > plan->late_tolerance_ns && plan->model == LC_MODEL_OPEN)
+        r->late++;
+    arm(w, c, now + plan->timeout_ns);
+    do_write(w, c, now);
+}
+
+/* Open model: send every request that is due on the idle connections. */
+static void dispatch_open(struct lc_worker *w, uint64_t now)
+{
+    while (!w->stopping && w->idle_count > 0 && w->next_due_ns <= now && w->issued < w->share) {
+        struct lc_conn *c = &w->conns[w->idle[--w->idle_count]];
+        if (c->state != C_IDLE || c->fd < 0)
+            continue; /* it closed while idle */
+        uint64_t intended = w->next_due_ns;
+        w->sched_index++;
+        if (plan_of(w)->arrival == LC_ARRIVAL_POISSON)
+            w->next_due_ns += (uint64_t)lc_rng_exponential(&w->rng, w->interval_ns);
+        else
+            w->next_due_ns =
+                w->sched_start_ns + (uint64_t)((double)w->sched_index * w->interval_ns);
+        send_request(w, c, now, intended);
+    }
+}
+
+/*
+ * A response is complete: record it and decide what the connection does
+ * next. Returns 1 when the connection was closed (stop using its buffer).
+ */
+static int complete_response(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    struct lc_recorder *r = rec(w);
+    r->completed++;
+    lc_hdr_record(&r->latency, (int64_t)(now - c->intended_ns));
+    lc_hdr_record(&r->service, (int64_t)(now - c->sent_ns));
+    c->in_body = 0;
+    c->got_first_byte = 0;
+    if (--c->inflight > 0)
+        return 0;
+    lc_timer_heap_remove(&w->timers, &c->timer);
+    if (c->close_after) {
+        close_conn(w, c);
+        schedule_reconnect(w, c, now, 0);
+        return 1;
+    }
+    conn_ready(w, c, now, 1);
+    return 0;
+}
+
+/* Keep a partial head in the connection's spill buffer (grown on demand, capped). */
+static int spill_append(struct lc_worker *w, struct lc_conn *c, const char *data, size_t len,
+                        size_t *taken)
+{
+    size_t cap_limit = plan_of(w)->limits.max_head_bytes + 1;
+    size_t want = c->spill_len + len;
+    if (want > cap_limit)
+        want = cap_limit;
+    if (want > c->spill_cap) {
+        size_t cap = c->spill_cap ? c->spill_cap : SPILL_INITIAL_BYTES;
+        while (cap < want)
+            cap *= 2;
+        if (cap > cap_limit)
+            cap = cap_limit;
+        char *p = realloc(c->spill, cap);
+        if (!p)
+            return -1;
+        c->spill = p;
+        c->spill_cap = (uint32_t)cap;
+    }
+    *taken = want - c->spill_len;
+    memcpy(c->spill + c->spill_len, data, *taken);
+    c->spill_len += (uint32_t)*taken;
+    return 0;
+}
+
+/*
+ * Parse `len` bytes that arrived on c, in place. Returns 1 when the
+ * connection was closed while doing so.
+ */
+static int process_bytes(struct lc_worker *w, struct lc_conn *c, const char *data, size_t len,
+                         uint64_t now)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    struct lc_recorder *r = rec(w);
+    while (len > 0) {
+        if (c->inflight == 0) {
+            fail_conn(w, c, LC_FAIL_UNEXPECTED_DATA, 0, now);
+            return 1;
+        }
+        if (!c->got_first_byte) {
+            lc_hdr_record(&r->ttfb, (int64_t)(now - c->sent_ns));
+            c->got_first_byte = 1;
+        }
+        if (!c->in_body) {
+            struct lc_http1_response_head head;
+            int hl;
+            size_t used;
+            if (c->spill_len == 0) {
+                hl = lc_http1_parse_response_head(data, len, &head, NULL, 0, &plan->limits);
+                if (hl == -2) {
+                    size_t taken;
+                    if (spill_append(w, c, data, len, &taken) != 0) {
+                        fail_conn(w, c, LC_FAIL_MALFORMED, LC_HTTP1_E_HEAD_TOO_LARGE, now);
+                        return 1;
+                    }
+                    return 0;
+                }
+                used = hl > 0 ? (size_t)hl : 0;
+            } else {
+                size_t before = c->spill_len, taken;
+                if (spill_append(w, c, data, len, &taken) != 0) {
+                    fail_conn(w, c, LC_FAIL_MALFORMED, LC_HTTP1_E_HEAD_TOO_LARGE, now);
+                    return 1;
+                }
+                hl = lc_http1_parse_response_head(c->spill, c->spill_len, &head, NULL, 0,
+                                                  &plan->limits);
+                if (hl == -2 && taken == len)
+                    return 0;
+                if (hl == -2) { /* the spill is full and the head is still not complete */
+                    head.error = LC_HTTP1_E_HEAD_TOO_LARGE;
+                    hl = -1;
+                }
+                used = hl > 0 ? (size_t)hl - before : 0;
+                drop_spill(c);
+            }
+            if (hl < 0) {
+                fail_conn(w, c, LC_FAIL_MALFORMED, head.error, now);
+                return 1;
+            }
+            data += used;
+            len -= used;
+            if (head.status < 200 && head.status != 101)
+                continue; /* an interim response: the final one follows */
+            r->status[head.status < LC_STATUS_MAX ? head.status : LC_STATUS_MAX - 1]++;
+            lc_http1_body_init_response(&c->body, &head, c->req->is_head);
+            if (head.framing.conn_close ||
+                (head.minor_version == 0 && !head.framing.conn_keep_alive))
+                c->close_after = 1;
+            c->in_body = 1;
+        }
+        if (!c->body.done) {
+            ssize_t fed = lc_http1_body_feed(&c->body, data, len);
+            if (fed < 0) {
+                fail_conn(w, c, LC_FAIL_MALFORMED, c->body.error, now);
+                return 1;
+            }
+            data += fed;
+            len -= (size_t)fed;
+        }
+        if (!c->body.done)
+            break;
+        if (complete_response(w, c, now))
+            return 1;
+    }
+    return 0;
+}
+
+static void on_eof(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    if (c->inflight == 0) {
+        /* The server closed an idle keep-alive connection: not an error. */
+        close_conn(w, c);
+        schedule_reconnect(w, c, now, 0);
+        return;
+    }
+    if (c->in_body && lc_http1_body_eof(&c->body) == 0) {
+        c->close_after = 1;
+        complete_response(w, c, now);
+        if (c->fd >= 0) { /* pipelined requests after an until-close body are lost */
+            fail_conn(w, c, LC_FAIL_CLOSED_BEFORE_RESPONSE, 0, now);
+        }
+        return;
+    }
+    fail_conn(w, c,
+              c->got_first_byte ? LC_FAIL_CLOSED_MID_RESPONSE : LC_FAIL_CLOSED_BEFORE_RESPONSE, 0,
+              now);
+}
+
+static void on_readable(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    for (;;) {
+        ssize_t n = recv(c->fd, w->buf, READ_BUF_BYTES, 0);
+        if (n > 0) {
+            rec(w)->bytes_in += (uint64_t)n;
+            if (process_bytes(w, c, w->buf, (size_t)n, now))
+                return;
+            /* A short read drained the socket: do not read again for EAGAIN. */
+            if (n < READ_BUF_BYTES)
+                return;
+            continue;
+        }
+        if (n == 0) {
+            on_eof(w, c, now);
+            return;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return;
+        fail_conn(w, c, errno == ECONNRESET ? LC_FAIL_RESET : LC_FAIL_READ, 0, now);
+        return;
+    }
+}
+
+static void on_event(struct lc_worker *w, struct lc_conn *c, uint32_t events, uint64_t now)
+{
+    if (c->fd < 0)
+        return; /* closed earlier in this batch */
+    if (c->state == C_CONNECTING) {
+        int e = lc_tcp_connect_result(c->fd);
+        if (e != 0) {
+            connect_failed(w, c, e, now);
+            return;
+        }
+        if (lc_loop_mod(&w->loop, c->fd, LC_EV_READ, c) != 0) {
+            connect_failed(w, c, errno, now);
+            return;
+        }
+        on_connected(w, c, now);
+        return;
+    }
+    if ((events & LC_EV_WRITE) && c->want_write) {
+        do_write(w, c, now);
+        if (c->fd < 0)
+            return;
+    }
+    if (events & (LC_EV_READ | LC_EV_HUP | LC_EV_ERROR))
+        on_readable(w, c, now);
+}
+
+static void on_timer(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    switch (c->state) {
+    case C_CONNECTING:
+        connect_failed(w, c, ETIMEDOUT, now);
+        break;
+    case C_BUSY:
+        fail_conn(w, c, LC_FAIL_TIMEOUT, 0, now);
+        break;
+    case C_THINKING:
+        if (w->stopping || w->issued >= w->share)
+            c->state = C_DONE;
+        else
+            send_request(w, c, now, c->timer.deadline_ns);
+        break;
+    case C_CLOSED:
+        if (w->running && !w->stopping)
+            start_connect(w, c, now);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- the loop ---------------------------------------------------------- */
+
+static void drain_wake(struct lc_worker *w)
+{
+    uint64_t v;
+    ssize_t n = read(w->wake_fd, &v, sizeof(v));
+    (void)n;
+}
+
+/* The aggregator asked for a tick: swap recorders and acknowledge. */
+static void maybe_tick(struct lc_worker *w)
+{
+    uint64_t req = __atomic_load_n(&w->shared->tick_req, __ATOMIC_ACQUIRE);
+    if (req == w->tick_seen)
+        return;
+    rec(w)->active = w->active;
+    w->cur ^= 1;
+    w->tick_seen = req;
+    __atomic_store_n(&w->tick_ack, req, __ATOMIC_RELEASE);
+}
+
+static uint64_t inflight_total(struct lc_worker *w)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < w->nconns; i++)
+        n += w->conns[i].inflight;
+    return n;
+}
+
+/* One pass: wait for events until `deadline`, handle them, run due timers. */
+static void loop_once(struct lc_worker *w, uint64_t deadline)
+{
+    struct lc_loop_event evs[MAX_EVENTS];
+    uint64_t now = lc_clock_now_ns();
+    struct lc_timer *first = lc_timer_heap_peek(&w->timers);
+    if (first && first->deadline_ns < deadline)
+        deadline = first->deadline_ns;
+    if (w->running && !w->stopping && plan_of(w)->model == LC_MODEL_OPEN && w->idle_count > 0 &&
+        w->next_due_ns < deadline)
+        deadline = w->next_due_ns;
+    int64_t wait = deadline > now ? (int64_t)(deadline - now) : 0;
+    if (wait > (int64_t)MAX_WAIT_NS)
+        wait = MAX_WAIT_NS;
+    int n = lc_loop_wait(&w->loop, evs, MAX_EVENTS, wait);
+    for (int i = 0; i < n; i++) {
+        if (evs[i].ptr == &w->wake_fd) {
+            drain_wake(w);
+            continue;
+        }
+        on_event(w, evs[i].ptr, evs[i].events, lc_clock_now_ns());
+    }
+    now = lc_clock_now_ns();
+    struct lc_timer *t;
+    while ((t = lc_timer_heap_pop_expired(&w->timers, now)) != NULL)
+        on_timer(w, conn_of_timer(t), now);
+    if (w->running && plan_of(w)->model == LC_MODEL_OPEN)
+        dispatch_open(w, now);
+}
+
+/* Connect every connection once, bounded by the connect timeout. */
+static void initial_connects(struct lc_worker *w)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    uint64_t now = lc_clock_now_ns();
+    uint64_t deadline = now + plan->connect_timeout_ns;
+    for (uint32_t i = 0; i < w->nconns; i++)
+        start_connect(w, &w->conns[i], now);
+    for (;;) {
+        uint32_t pending = 0;
+        for (uint32_t i = 0; i < w->nconns; i++)
+            pending += w->conns[i].state == C_CONNECTING;
+        if (pending == 0 || lc_clock_now_ns() >= deadline)
+            break;
+        loop_once(w, deadline);
+    }
+    for (uint32_t i = 0; i < w->nconns; i++)
+        if (w->conns[i].state == C_CONNECTING)
+            connect_failed(w, &w->conns[i], ETIMEDOUT, lc_clock_now_ns());
+    w->established_at_start = w->active;
+}
+
+/* Count the open-model requests that were due before `stop_ns` but never sent. */
+static void count_unsent(struct lc_worker *w, uint64_t stop_ns)
+{
+    if (plan_of(w)->model != LC_MODEL_OPEN)
+        return;
+    while (w->next_due_ns < stop_ns && w->issued + w->unsent < w->share) {
+        w->unsent++;
+        w->sched_index++;
+        if (plan_of(w)->arrival == LC_ARRIVAL_POISSON)
+            w->next_due_ns += (uint64_t)lc_rng_exponential(&w->rng, w->interval_ns);
+        else
+            w->next_due_ns =
+                w->sched_start_ns + (uint64_t)((double)w->sched_index * w->interval_ns);
+    }
+}
+
+static void start_running(struct lc_worker *w)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    uint64_t t0 = w->shared->t0_ns;
+    uint32_t threads = plan->threads;
+    w->running = 1;
+    w->end_ns = plan->duration_ns ? t0 + plan->warmup_ns + plan->duration_ns : UINT64_MAX;
+    w->share = UINT64_MAX;
+    if (plan->max_requests) {
+        w->share = plan->max_requests / threads + (w->index < plan->max_requests % threads);
+    }
+    if (plan->model == LC_MODEL_OPEN) {
+        double per_worker = plan->rate_per_s / threads;
+        w->interval_ns = 1e9 / per_worker;
+        /* Workers interleave: together they form one evenly spaced schedule. */
+        w->sched_start_ns = t0 + (uint64_t)((double)w->index * 1e9 / plan->rate_per_s);
+        w->next_due_ns = w->sched_start_ns;
+        if (plan->arrival == LC_ARRIVAL_POISSON)
+            w->next_due_ns = t0 + (uint64_t)lc_rng_exponential(&w->rng, w->interval_ns);
+    }
+    uint64_t now = lc_clock_now_ns();
+    for (uint32_t i = 0; i < w->nconns; i++) {
+        struct lc_conn *c = &w->conns[i];
+        if (c->state == C_IDLE)
+            conn_ready(w, c, now, 0);
+    }
+}
+
+void *lc_worker_main(void *arg)
+{
+    struct lc_worker *w = arg;
+    const struct lc_load_plan *plan = plan_of(w);
+    struct lc_engine_shared *sh = w->shared;
+    initial_connects(w);
+    pthread_mutex_lock(&sh->gate_lock);
+    sh->connected_count++;
+    pthread_cond_broadcast(&sh->gate_cond);
+    while (!sh->go)
+        pthread_cond_wait(&sh->gate_cond, &sh->gate_lock);
+    pthread_mutex_unlock(&sh->gate_lock);
+    if (__atomic_load_n(&w->shared->stop_mode, __ATOMIC_RELAXED) == LC_STOP_NOW)
+        goto out;
+    start_running(w);
+    uint64_t graceful_end = UINT64_MAX;
+    for (;;) {
+        maybe_tick(w);
+        uint64_t now = lc_clock_now_ns();
+        int mode = __atomic_load_n(&w->shared->stop_mode, __ATOMIC_RELAXED);
+        if (mode == LC_STOP_NOW || now >= w->end_ns) {
+            count_unsent(w, now < w->end_ns ? now : w->end_ns);
+            break;
+        }
+        if (mode == LC_STOP_GRACEFUL && !w->stopping) {
+            w->stopping = 1;
+            graceful_end = now + plan->graceful_stop_ns;
+            count_unsent(w, now);
+        }
+        if (w->issued >= w->share && !w->stopping)
+            w->stopping = 1;
+        if (w->stopping && (inflight_total(w) == 0 || now >= graceful_end))
+            break;
+        uint64_t deadline = w->end_ns < graceful_end ? w->end_ns : graceful_end;
+        loop_once(w, deadline);
+    }
+out:
+    w->inflight_at_stop = inflight_total(w);
+    for (uint32_t i = 0; i < w->nconns; i++) {
+        struct lc_conn *c = &w->conns[i];
+        lc_timer_heap_remove(&w->timers, &c->timer);
+        if (c->fd >= 0) {
+            close(c->fd);
+            c->fd = -1;
+        }
+        drop_spill(c);
+    }
+    rec(w)->active = 0;
+    __atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}

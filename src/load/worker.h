@@ -1,0 +1,91 @@
+/*
+ * One load worker thread: its epoll loop, its connections, its recorders.
+ * Internal to src/load/: engine.c creates, starts and joins workers.
+ */
+#ifndef LC_LOAD_WORKER_H
+#define LC_LOAD_WORKER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/rng.h"
+#include "core/timer_heap.h"
+#include "load/plan.h"
+#include "load/recorder.h"
+#include "net/loop.h"
+
+/* What the engine's main thread shares with every worker. */
+struct lc_engine_shared {
+    const struct lc_load_plan *plan;
+    /* The start gate: workers connect, report in, and wait until `go`; the
+     * engine then takes t0 and releases them together (not the hot path). */
+    pthread_mutex_t gate_lock;
+    pthread_cond_t gate_cond;
+    uint32_t connected_count; /* workers done with their initial connects */
+    int go;
+    uint64_t t0_ns;    /* the run's clock starts here (written before `go`) */
+    int stop_mode;     /* atomic: 0 run, 1 graceful stop, 2 stop at once */
+    uint64_t tick_req; /* atomic: the aggregator's latest tick number */
+};
+
+enum lc_worker_stop { LC_STOP_GRACEFUL = 1, LC_STOP_NOW = 2 };
+
+struct lc_conn;
+
+struct lc_worker {
+    uint32_t index;
+    pthread_t thread;
+    struct lc_engine_shared *shared;
+    struct lc_loop loop;
+    int wake_fd; /* eventfd: ticks and stop requests wake the loop */
+    struct lc_timer_heap timers;
+    struct lc_conn *conns;
+    uint32_t nconns;
+    uint32_t *idle; /* open model: stack of idle connection indices */
+    uint32_t idle_count;
+    char *buf; /* the thread's read buffer: responses are parsed in place here */
+    struct lc_rng rng;
+    double *mix_cdf; /* cumulative request weights, when the plan has several */
+
+    /* Recorders: the worker writes rec[cur]; the aggregator reads rec[cur ^ 1]
+     * after the worker acknowledged a tick (tick_ack == tick it asked for). */
+    struct lc_recorder rec[2];
+    int cur;
+    uint64_t tick_seen;
+    uint64_t tick_ack; /* atomic */
+    int finished;      /* atomic: the thread is done; join it */
+
+    /* Schedule state. */
+    int running;          /* after the start barrier */
+    int stopping;         /* no new requests */
+    uint64_t end_ns;      /* when the measured phase ends (UINT64_MAX: no time bound) */
+    uint64_t share;       /* this worker's share of max_requests (UINT64_MAX: none) */
+    uint64_t issued;      /* requests sent (or, open model, dispatched) */
+    uint64_t next_due_ns; /* open model: intended start of the next request */
+    uint64_t sched_index; /* open model: index of that request */
+    double interval_ns;   /* open model: mean gap between this worker's requests */
+    uint64_t sched_start_ns;
+    uint32_t active; /* connections currently established */
+
+    /* Outcome, read by the engine after join. */
+    uint32_t established_at_start;
+    int first_connect_errno;
+    uint64_t inflight_at_stop;
+    uint64_t unsent; /* open model: scheduled before the stop, never sent */
+    int error;       /* non-zero when the thread failed to run (LC_E*) */
+};
+
+/* Allocate a worker's loop, connections and recorders. Returns 0 or an LC_E* code. */
+int lc_worker_init(struct lc_worker *w, uint32_t index, uint32_t nconns,
+                   struct lc_engine_shared *shared, struct lc_error *err) LC_WARN_UNUSED;
+
+/* Free what lc_worker_init allocated (after the thread was joined). */
+void lc_worker_free(struct lc_worker *w);
+
+/* The thread body: connect, wait at the barriers, run, stop. */
+void *lc_worker_main(void *arg);
+
+/* Wake the worker's loop (ticks, stop). Async-signal-safe. */
+void lc_worker_wake(struct lc_worker *w);
+
+#endif
