@@ -334,6 +334,7 @@ static int build_plan(struct http_args *a, struct lc_load_plan *p, struct lc_err
     p->request_count = 1;
     struct lc_load_request *r = &p->requests[0];
     snprintf(r->name, sizeof(r->name), "%.16s %.40s", a->method, url.target);
+    snprintf(r->method, sizeof(r->method), "%.31s", a->method);
     r->weight = 1;
     r->is_head = strcmp(a->method, "HEAD") == 0;
     rc = lc_http1_request_build(&spec, (int)p->pipeline, &r->batch, &r->batch_len, err);

@@ -1,52 +1,95 @@
-/* Interim: print the outcome (until the Result model lands). */
+/* After a load run: build the Result, judge it, print the summary, write files. */
 #include "cli/http_output.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
-#include "core/parse.h"
+#include "build_info.h"
+#include "cli/cli.h"
+#include "cli/summary.h"
+#include "load/to_result.h"
+#include "results/result_json.h"
 
 int lc_http_output_check(const char *path, struct lc_error *err)
 {
-    (void)path;
-    (void)err;
-    return 0;
+    return lc_result_check_writable(path, err);
+}
+
+/* Caveats a reader must see next to the figures (DESIGN principle 1). */
+static int add_warnings(const struct lc_load_plan *plan, const struct lc_engine_outcome *o,
+                        struct lc_result *r)
+{
+    int rc = 0;
+    double secs = (double)o->duration_ns / 1e9;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double usable = plan->threads < (uint32_t)(cores > 0 ? cores : 1) ? plan->threads : cores;
+    double busy = secs > 0 ? (o->gen_user_s + o->gen_sys_s) / secs : 0;
+    if (usable > 0 && busy > 0.9 * usable)
+        rc = lc_result_add_warning(r,
+                                   "the generator was CPU-saturated (%.0f%% of %.0f usable "
+                                   "cores): figures may describe loadcell, not the target",
+                                   100 * busy / usable, usable);
+    if (rc == 0 && o->connections_established < o->connections_requested)
+        rc = lc_result_add_warning(r, "only %u of %u connections could be established at start",
+                                   o->connections_established, o->connections_requested);
+    const struct lc_result_stats *s = &r->total;
+    if (rc == 0 && plan->model == LC_MODEL_OPEN && secs > 0) {
+        double achieved = s->rps;
+        double sent = (double)s->hist[LC_HIST_SCHEDULE_LAG].total_count;
+        double late = sent > 0 ? (double)s->late_starts / sent : 0;
+        if (achieved < 0.97 * plan->rate_per_s || late > 0.05 || s->unsent > 0)
+            rc = lc_result_add_warning(
+                r,
+                "the target rate was not kept: achieved %.1f/s of %.1f/s; %.1f%% of requests "
+                "started late, %llu were never sent (all %u connections busy? raise -c)",
+                achieved, plan->rate_per_s, 100 * late, (unsigned long long)s->unsent,
+                plan->connections);
+    }
+    if (rc == 0 && s->clamped > 0)
+        rc = lc_result_add_warning(r, "%llu values above the histogram range (1 h) were clamped",
+                                   (unsigned long long)s->clamped);
+    return rc;
 }
 
 int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan,
                           const struct lc_engine_outcome *o, const char *output,
                           struct lc_error *err)
 {
-    (void)argc;
-    (void)argv;
-    (void)output;
-    (void)err;
-    const struct lc_engine_phase *ph = &o->phases[o->phase_count - 1];
-    const struct lc_recorder *r = &ph->total;
-    char b[8][32];
-    double secs = (double)ph->duration_ns / 1e9;
-    printf("requests %llu sent %llu failed %llu in %.2fs = %.0f req/s\n",
-           (unsigned long long)r->completed, (unsigned long long)r->sent,
-           (unsigned long long)r->failed, secs, r->completed / secs);
-    printf("latency p50 %s p90 %s p99 %s max %s | service p99 %s ttfb p50 %s lag p99 %s\n",
-           lc_format_duration(lc_hdr_value_at_percentile(&r->latency, 50), b[0], 32),
-           lc_format_duration(lc_hdr_value_at_percentile(&r->latency, 90), b[1], 32),
-           lc_format_duration(lc_hdr_value_at_percentile(&r->latency, 99), b[2], 32),
-           lc_format_duration(lc_hdr_max(&r->latency), b[3], 32),
-           lc_format_duration(lc_hdr_value_at_percentile(&r->service, 99), b[4], 32),
-           lc_format_duration(lc_hdr_value_at_percentile(&r->ttfb, 50), b[5], 32),
-           lc_format_duration(lc_hdr_value_at_percentile(&r->lag, 99), b[6], 32));
-    printf(
-        "conns %u/%u inflight_at_stop %llu unsent %llu late %llu reconnects %llu cpu u%.2f s%.2f\n",
-        o->connections_established, o->connections_requested,
-        (unsigned long long)o->inflight_at_stop, (unsigned long long)o->unsent,
-        (unsigned long long)r->late, (unsigned long long)r->reconnects, o->gen_user_s,
-        o->gen_sys_s);
-    for (int i = 0; i < LC_STATUS_MAX; i++)
-        if (r->status[i])
-            printf("status %d: %llu\n", i, (unsigned long long)r->status[i]);
-    for (int i = 0; i < LC_FAIL_COUNT; i++)
-        if (r->fail[i])
-            printf("fail %s: %llu\n", lc_fail_kind_name(i), (unsigned long long)r->fail[i]);
-    (void)plan;
-    return 0;
+    struct lc_result r;
+    lc_result_init(&r, LC_RESULT_KIND_HTTP);
+    int rc = lc_result_set_str(&r.tool_version, LC_VERSION_STRING);
+    if (rc == 0)
+        rc = lc_result_set_str(&r.tool_commit, LC_COMMIT_STRING);
+    if (rc == 0)
+        rc = lc_result_set_str(&r.name, "http");
+    if (rc == 0)
+        rc = lc_result_set_argv(&r, argc + 1, argv - 1); /* include "loadcell" */
+    if (rc == 0)
+        rc = lc_host_probe(&r.host, err);
+    r.gen_cpu_user_s = o->gen_user_s;
+    r.gen_cpu_sys_s = o->gen_sys_s;
+    if (rc == 0)
+        rc = lc_load_fill_result(plan, o, &r, err);
+    if (rc == 0)
+        rc = add_warnings(plan, o, &r);
+    if (rc != 0) {
+        lc_result_free(&r);
+        if (!err->msg[0])
+            lc_error_set(err, rc, "cannot build the result: %s", lc_strerror(rc));
+        return lc_cli_fail(err);
+    }
+    lc_summary_print_load(stdout, &r);
+    fflush(stdout);
+    int exit_code = LC_EXIT_OK;
+    if (output) {
+        if (lc_result_write_json(&r, output, err) != 0) {
+            char line[1024];
+            fprintf(stderr, "loadcell: %s\n", lc_error_format(err, line, sizeof(line)));
+            exit_code = LC_EXIT_RUNTIME;
+        } else {
+            fprintf(stderr, "loadcell: result written to %s\n", output);
+        }
+    }
+    lc_result_free(&r);
+    return exit_code;
 }

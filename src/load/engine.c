@@ -219,7 +219,7 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
         init_phase(&out->phases[out->phase_count++], "warmup", 0, 0);
         ag.phase = 0;
     }
-    init_phase(&out->phases[out->phase_count++], "load", 1, plan->warmup_ns);
+    init_phase(&out->phases[out->phase_count++], "main", 1, plan->warmup_ns);
     if (!plan->warmup_ns)
         ag.phase = 0;
     for (size_t i = 0; i < out->phase_count; i++)

@@ -21,6 +21,7 @@ enum lc_arrival {
 /* One request template, serialised once; the hot path only writes its bytes. */
 struct lc_load_request {
     char name[64];
+    char method[32];
     char *bytes; /* one request (owned by the plan) */
     size_t len;
     char *batch; /* `pipeline` copies back to back (owned; == bytes when depth 1) */

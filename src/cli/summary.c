@@ -1,0 +1,161 @@
+/* The terminal summary of a load Result: what a person reads first after a run. */
+#include "cli/summary.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/parse.h"
+
+static const double chart_percentiles[] = {50, 75, 90, 95, 99, 99.9, 99.99, 100};
+#define CHART_WIDTH 40
+
+static char *dur(int64_t ns, char *buf, size_t size)
+{
+    return lc_format_duration(ns > 0 ? (uint64_t)ns : 0, buf, size);
+}
+
+/* One row of latency figures: min mean stdev p50 p90 p95 p99 p99.9 max. */
+static void hist_row(FILE *out, const char *label, const struct lc_hdr *h)
+{
+    char b[9][24];
+    if (h->total_count == 0) {
+        fprintf(out, "  %-10s (no samples)\n", label);
+        return;
+    }
+    fprintf(out, "  %-10s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s\n", label,
+            dur(lc_hdr_min(h), b[0], 24), dur((int64_t)lc_hdr_mean(h), b[1], 24),
+            dur((int64_t)lc_hdr_stdev(h), b[2], 24),
+            dur(lc_hdr_value_at_percentile(h, 50), b[3], 24),
+            dur(lc_hdr_value_at_percentile(h, 90), b[4], 24),
+            dur(lc_hdr_value_at_percentile(h, 95), b[5], 24),
+            dur(lc_hdr_value_at_percentile(h, 99), b[6], 24),
+            dur(lc_hdr_value_at_percentile(h, 99.9), b[7], 24), dur(lc_hdr_max(h), b[8], 24));
+}
+
+/* A bar per percentile, on a log scale so that a 1000x tail still fits the width. */
+static void percentile_chart(FILE *out, const struct lc_hdr *h)
+{
+    if (h->total_count == 0)
+        return;
+    double lo = (double)lc_hdr_value_at_percentile(h, 0);
+    double hi = (double)lc_hdr_max(h);
+    if (lo < 1000)
+        lo = 1000;
+    double span = log(hi > lo ? hi / lo : 1.0000001);
+    fprintf(out, "\n  latency percentiles (bar length: log scale from %s)\n",
+            lc_format_duration((uint64_t)lo, (char[24]){0}, 24));
+    for (size_t i = 0; i < sizeof(chart_percentiles) / sizeof(chart_percentiles[0]); i++) {
+        double p = chart_percentiles[i];
+        int64_t v = p >= 100 ? lc_hdr_max(h) : lc_hdr_value_at_percentile(h, p);
+        double frac = span > 0 && v > lo ? log((double)v / lo) / span : 0;
+        int bars = 1 + (int)(frac * (CHART_WIDTH - 1) + 0.5);
+        char label[16], b[24];
+        snprintf(label, sizeof(label), "%g%%", p);
+        fprintf(out, "  %7s %9s |", label, dur(v, b, sizeof(b)));
+        for (int k = 0; k < bars; k++)
+            fputc('#', out);
+        fputc('\n', out);
+    }
+}
+
+static void status_line(FILE *out, const struct lc_result_stats *s)
+{
+    int any = 0;
+    for (int code = 0; code < LC_RESULT_STATUS_MAX; code++) {
+        if (!s->status[code])
+            continue;
+        if (!any)
+            fprintf(out, "  status     ");
+        fprintf(out, " %d: %llu", code, (unsigned long long)s->status[code]);
+        any = 1;
+    }
+    if (any)
+        fputc('\n', out);
+}
+
+static void error_lines(FILE *out, const struct lc_result_stats *s)
+{
+    double rate = lc_result_stats_error_rate(s) * 100;
+    fprintf(out, "  errors      %llu (%.2f%%)\n", (unsigned long long)s->errors, rate);
+    for (size_t i = 0; i < s->n_error_kinds; i++)
+        fprintf(out, "    %-24s %llu\n", s->error_kinds[i].kind,
+                (unsigned long long)s->error_kinds[i].count);
+}
+
+void lc_summary_print_load(FILE *out, const struct lc_result *r)
+{
+    const struct lc_result_stats *s = &r->total;
+    const struct lc_result_load *l = &r->load;
+    int open = l->model == LC_RESULT_MODEL_OPEN;
+    double secs = 0;
+    for (size_t i = 0; i < r->n_phases; i++)
+        if (r->phases[i]->recorded)
+            secs += (double)r->phases[i]->duration_ns / 1e9;
+    char b1[24], b2[24];
+
+    fprintf(out, "\n%s  %s model, %u %s, %u thread%s", l->target_url ? l->target_url : "",
+            open ? "open" : "closed", l->connections, open ? "max connections" : "users",
+            l->threads, l->threads == 1 ? "" : "s");
+    if (open)
+        fprintf(out, ", %g req/s %s arrivals", l->rate_per_s,
+                l->arrival == LC_RESULT_ARRIVAL_POISSON ? "poisson" : "uniform");
+    if (r->partial)
+        fprintf(out, "  [PARTIAL: %s]", r->stop_reason ? r->stop_reason : "stopped early");
+    fputc('\n', out);
+
+    uint64_t ok = s->requests - s->errors;
+    fprintf(out, "\n  requests    %llu in %.2fs, %.1f req/s", (unsigned long long)s->requests, secs,
+            secs > 0 ? (double)s->requests / secs : 0.0);
+    if (open)
+        fprintf(out, " (target %g/s)", l->rate_per_s);
+    fprintf(out, "; %llu succeeded\n", (unsigned long long)ok);
+    fprintf(out, "  transfer    in %s (%s/s), out %s\n",
+            lc_format_bytes((double)s->bytes_in, b1, 24),
+            lc_format_bytes(secs > 0 ? (double)s->bytes_in / secs : 0, b2, 24),
+            lc_format_bytes((double)s->bytes_out, (char[24]){0}, 24));
+    error_lines(out, s);
+    status_line(out, s);
+
+    fprintf(out, "\n  %-10s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s\n", "", "min", "mean",
+            "stdev", "p50", "p90", "p95", "p99", "p99.9", "max");
+    if (open) {
+        hist_row(out, "latency", &s->hist[LC_HIST_LATENCY]);
+        hist_row(out, "service", &s->hist[LC_HIST_SERVICE]);
+    } else {
+        hist_row(out, "latency", &s->hist[LC_HIST_SERVICE]);
+    }
+    hist_row(out, "ttfb", &s->hist[LC_HIST_TTFB]);
+    hist_row(out, "connect", &s->hist[LC_HIST_CONNECT]);
+    if (open)
+        fprintf(out, "  latency runs from each request's scheduled start (coordinated omission "
+                     "corrected);\n  service time from its actual send.\n");
+    else
+        fprintf(out, "  closed model: latency is service time (from the actual send); a stalled "
+                     "server\n  also delays the sends, so use -R (open model) for the "
+                     "user-visible tail.\n");
+
+    fprintf(out, "\n  connections %llu of %llu established at start",
+            (unsigned long long)(r->n_phases ? r->phases[0]->stats.connections_established : 0),
+            (unsigned long long)s->connections_requested);
+    fprintf(out, ", %llu reconnects; %llu in flight at stop\n", (unsigned long long)s->reconnects,
+            (unsigned long long)s->in_flight_at_stop);
+    if (open) {
+        const struct lc_hdr *lag = &s->hist[LC_HIST_SCHEDULE_LAG];
+        double sent = (double)lag->total_count;
+        double late_pct = sent > 0 ? 100.0 * (double)s->late_starts / sent : 0;
+        fprintf(out,
+                "  schedule    lag p50 %s p99 %s; %.2f%% started late (> 1ms); %llu "
+                "scheduled but never sent\n",
+                dur(lc_hdr_value_at_percentile(lag, 50), b1, 24),
+                dur(lc_hdr_value_at_percentile(lag, 99), b2, 24), late_pct,
+                (unsigned long long)s->unsent);
+    }
+    double cpu = r->gen_cpu_user_s + r->gen_cpu_sys_s;
+    if (cpu > 0 && s->requests > 0)
+        fprintf(out, "  generator   CPU %.2fs user + %.2fs sys = %.2f us per request\n",
+                r->gen_cpu_user_s, r->gen_cpu_sys_s, cpu * 1e6 / (double)s->requests);
+    percentile_chart(out, open ? &s->hist[LC_HIST_LATENCY] : &s->hist[LC_HIST_SERVICE]);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        fprintf(out, "\n  WARNING: %s", r->warnings[i]);
+    fputc('\n', out);
+}
