@@ -13,7 +13,7 @@
 /*
  * A histogram of non-negative integer values (loadcell records nanoseconds).
  * Fields are readable; change them only through the functions below.
- * Memory: counts_len * 8 bytes (1 us .. 1 h at 3 digits, in ns: ~180 KB).
+ * Memory: counts_len * 8 bytes (1 us .. 1 h at 3 digits, in ns: 24576 counts, 192 KiB).
  */
 struct lc_hdr {
     int64_t lowest_discernible;  /* >= 1; values below it share bucket 0's resolution */
@@ -53,7 +53,7 @@ void lc_hdr_free(struct lc_hdr *h);
 /* Record one value (negative values count as 0; above the range: clamped). O(1). */
 void lc_hdr_record(struct lc_hdr *h, int64_t value);
 
-/* Record `count` occurrences of one value. */
+/* Record `count` occurrences of one value; count <= 0 records nothing. */
 void lc_hdr_record_n(struct lc_hdr *h, int64_t value, int64_t count);
 
 /*
@@ -63,7 +63,14 @@ void lc_hdr_record_n(struct lc_hdr *h, int64_t value, int64_t count);
  */
 void lc_hdr_record_corrected(struct lc_hdr *h, int64_t value, int64_t expected_interval);
 
-/* Add every count of src into dst (same or different layouts). Returns values clamped. */
+/*
+ * Add every count of src into dst. Same unit and sub-bucket count: counts are
+ * added index by index. Otherwise each src bucket is re-recorded at its median
+ * equivalent value (capped at src's highest_trackable; HdrHistogram uses the
+ * lowest), which keeps the mean. Returns how many of src's values fell above
+ * dst's range in this merge; dst->clamped grows by that plus src->clamped.
+ * Counts saturate at INT64_MAX instead of overflowing.
+ */
 int64_t lc_hdr_merge(struct lc_hdr *dst, const struct lc_hdr *src);
 
 /* Zero all counts, keeping the layout. */
@@ -72,14 +79,18 @@ void lc_hdr_reset(struct lc_hdr *h);
 /*
  * The value at percentile p (0..100): the highest value equivalent to the
  * smallest recorded value v such that at least p% of values are <= v
- * (HdrHistogram's getValueAtPercentile). 0 when empty.
+ * (HdrHistogram's getValueAtPercentile). "At least p%" is the count
+ * ceil(p/100 * total) less one ulp (so 99.9% of 1000 is 999, not 1000), at
+ * least 1. p = 0 gives the lowest equivalent value instead. 0 when empty.
  */
 int64_t lc_hdr_value_at_percentile(const struct lc_hdr *h, double p);
 
-double lc_hdr_mean(const struct lc_hdr *h);
-double lc_hdr_stdev(const struct lc_hdr *h);
-int64_t lc_hdr_min(const struct lc_hdr *h); /* 0 when empty */
-int64_t lc_hdr_max(const struct lc_hdr *h); /* highest equivalent value of the max bucket */
+/* Mean and population standard deviation over the buckets' median equivalent values. */
+double lc_hdr_mean(const struct lc_hdr *h);  /* 0 when empty */
+double lc_hdr_stdev(const struct lc_hdr *h); /* 0 when empty */
+/* Lowest equivalent value of the min bucket, highest of the max bucket; 0 when empty. */
+int64_t lc_hdr_min(const struct lc_hdr *h);
+int64_t lc_hdr_max(const struct lc_hdr *h);
 
 /* Bucket arithmetic exposed for iteration and tests. */
 int64_t lc_hdr_lowest_equivalent(const struct lc_hdr *h, int64_t value);
@@ -108,7 +119,14 @@ int lc_hdr_encode_base64(const struct lc_hdr *h, char **out) LC_WARN_UNUSED;
 
 /*
  * Decode a base64 V2 compressed histogram into h (initialised by this call;
- * free with lc_hdr_free). Returns 0 or LC_EFORMAT with the reason in err.
+ * free with lc_hdr_free). An uncompressed V2 blob (cookie 0x1c849303) is
+ * accepted too. min_value/max_value become the lowest/highest equivalent
+ * values of the first/last non-empty buckets; clamped is 0. Strict about
+ * structure (lengths must match, the zlib stream must end with the payload),
+ * lenient where HdrHistogram's writers differ (normalizing index offset,
+ * conversion ratio, the cookies' word-size nibble). Returns 0, LC_EFORMAT with
+ * the reason in err (err may be NULL), or LC_ENOMEM; on failure h owns no
+ * memory (lc_hdr_free is allowed but not needed).
  */
 int lc_hdr_decode_base64(struct lc_hdr *h, const char *text, size_t len,
                          struct lc_error *err) LC_WARN_UNUSED;
