@@ -18,10 +18,8 @@ static char *dur(int64_t ns, char *buf, size_t size)
 static void hist_row(FILE *out, const char *label, const struct lc_hdr *h)
 {
     char b[9][24];
-    if (h->total_count == 0) {
-        fprintf(out, "  %-10s (no samples)\n", label);
-        return;
-    }
+    if (h->total_count == 0)
+        return; /* e.g. connect times when every connection was made in the warmup */
     fprintf(out, "  %-10s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s\n", label,
             dur(lc_hdr_min(h), b[0], 24), dur((int64_t)lc_hdr_mean(h), b[1], 24),
             dur((int64_t)lc_hdr_stdev(h), b[2], 24),

@@ -90,12 +90,14 @@ static void close_interval(struct aggregator *ag, uint64_t end_ns)
         .max_ns = iv->latency.total_count ? lc_hdr_max(&iv->latency) : 0,
         .lag_p99_ns = lc_hdr_value_at_percentile(&iv->lag, 99),
     };
-    if (p.interval_s > 0)
+    /* A sliver of an interval (the stop right after a tick) with nothing in it is no point. */
+    int worth = p.interval_s > 0.001 || iv->completed || iv->failed;
+    if (worth)
         (void)add_point(ph, &p); /* on allocation failure the series only loses a point */
     lc_recorder_merge(&ph->total, iv);
     lc_recorder_reset(iv);
     ag->interval_start_ns = end_ns;
-    if (ag->hooks && ag->hooks->on_tick && p.interval_s > 0) {
+    if (ag->hooks && ag->hooks->on_tick && worth) {
         const struct lc_engine_phase *last = &ag->out->phases[ag->out->phase_count - 1];
         struct lc_engine_progress prog = {
             .elapsed_s = p.t_s,
