@@ -3,7 +3,7 @@
 # quick when everything is present. `--bench` adds the peers that bench/ runs.
 set -euo pipefail
 
-packages=(cmake make gcc pkg-config libcmocka-dev libjansson-dev zlib1g-dev
+packages=(cmake make gcc pkg-config libcmocka-dev libjansson-dev zlib1g-dev libyaml-dev
           clang-format python3 curl procps git)
 if [ "${1:-}" = "--bench" ]; then
     packages+=(wrk nginx-light apache2-utils nghttp2-client hyperfine strace time)

@@ -16,12 +16,9 @@ int lc_cmd_version(int argc, char **argv)
     printf("compiler: gcc %s\n", __VERSION__);
 #endif
     /* Optional features: what this binary can do beyond plain HTTP/1.1. */
-    printf("features: http1 epoll hdr-histogram json");
+    printf("features: http1 epoll hdr-histogram json yaml");
 #ifdef LC_HAVE_TLS
     printf(" tls");
-#endif
-#ifdef LC_HAVE_YAML
-    printf(" yaml");
 #endif
 #ifdef LC_HAVE_MICROHTTPD
     printf(" live");
