@@ -108,6 +108,13 @@ struct http_args {
     int rate_given;
     int conns_given;
     int duration_given;
+    /* The shape of the load, turned into phases by build_plan. */
+    enum lc_load_model model;
+    double rate_per_s;
+    uint64_t duration_ns;
+    uint64_t warmup_ns;
+    uint64_t think_min_ns;
+    uint64_t think_max_ns;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -190,8 +197,8 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
             p->threads = (uint32_t)u;
             break;
         case 'd':
-            rc = lc_parse_duration_ns(optarg, &p->duration_ns, &err);
-            if (rc == 0 && p->duration_ns == 0)
+            rc = lc_parse_duration_ns(optarg, &a->duration_ns, &err);
+            if (rc == 0 && a->duration_ns == 0)
                 return lc_cli_usage_error("http", "-d must be longer than 0");
             a->duration_given = 1;
             break;
@@ -201,8 +208,8 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
                 return lc_cli_usage_error("http", "-n must be at least 1");
             break;
         case 'R':
-            rc = lc_parse_rate(optarg, &p->rate_per_s, &err);
-            p->model = LC_MODEL_OPEN;
+            rc = lc_parse_rate(optarg, &a->rate_per_s, &err);
+            a->model = LC_MODEL_OPEN;
             a->rate_given = 1;
             break;
         case OPT_ARRIVAL:
@@ -215,10 +222,10 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
                                           optarg);
             break;
         case OPT_WARMUP:
-            rc = lc_parse_duration_ns(optarg, &p->warmup_ns, &err);
+            rc = lc_parse_duration_ns(optarg, &a->warmup_ns, &err);
             break;
         case OPT_THINK:
-            rc = lc_parse_duration_range(optarg, &p->think_min_ns, &p->think_max_ns, &err);
+            rc = lc_parse_duration_range(optarg, &a->think_min_ns, &a->think_max_ns, &err);
             break;
         case OPT_PIPELINE:
             rc = lc_parse_u64(optarg, &u, &err);
@@ -280,14 +287,16 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
                                   argv[optind + 1]);
     a->url = argv[optind];
     if (!a->conns_given)
-        p->connections = p->model == LC_MODEL_OPEN ? 100 : 10;
+        p->connections = a->model == LC_MODEL_OPEN ? 100 : 10;
     if (!a->duration_given && !p->max_requests)
-        p->duration_ns = 10 * LC_NS_PER_SEC;
+        a->duration_ns = 10 * LC_NS_PER_SEC;
+    if (a->warmup_ns && !a->duration_ns)
+        return lc_cli_usage_error("http", "--warmup needs a duration (-d) for the measured part");
     if (a->body && a->body_file)
         return lc_cli_usage_error("http", "give either --body or --body-file, not both");
-    if (p->model == LC_MODEL_OPEN && p->pipeline > 1)
+    if (a->model == LC_MODEL_OPEN && p->pipeline > 1)
         return lc_cli_usage_error("http", "--pipeline works with the closed model only (drop -R)");
-    if (p->model == LC_MODEL_OPEN && p->think_max_ns)
+    if (a->model == LC_MODEL_OPEN && a->think_max_ns)
         return lc_cli_usage_error("http", "--think works with the closed model only (drop -R)");
     if (!a->method)
         a->method = (a->body || a->body_file) ? "POST" : "GET";
@@ -326,6 +335,19 @@ static int build_plan(struct http_args *a, struct lc_load_plan *p, struct lc_err
         .body = a->body_file ? body : a->body,
         .body_len = a->body_file ? body_len : (a->body ? strlen(a->body) : 0),
     };
+    /* An optional warmup phase, then the measured one, at a constant level. */
+    double level = a->model == LC_MODEL_OPEN ? a->rate_per_s : (double)p->connections;
+    for (int i = a->warmup_ns ? 0 : 1; i < 2; i++) {
+        struct lc_load_phase *ph =
+            lc_load_plan_add_phase(p, i == 0 ? "warmup" : "main", a->model, i == 1);
+        if (!ph || lc_load_phase_add_stage(ph, i == 0 ? a->warmup_ns : a->duration_ns, level,
+                                           level) != 0) {
+            free(body);
+            return lc_error_set(err, LC_ENOMEM, "out of memory");
+        }
+        ph->think_min_ns = a->think_min_ns;
+        ph->think_max_ns = a->think_max_ns;
+    }
     p->requests = calloc(1, sizeof(*p->requests));
     if (!p->requests) {
         free(body);
@@ -369,7 +391,7 @@ static int raise_fd_limit(uint32_t connections, struct lc_error *err)
     return 0;
 }
 
-static void progress_line(const struct lc_engine_progress *pr, void *ctx)
+static int progress_line(const struct lc_engine_progress *pr, void *ctx)
 {
     (void)ctx;
     const struct lc_series_point *s = pr->last;
@@ -385,6 +407,7 @@ static void progress_line(const struct lc_engine_progress *pr, void *ctx)
         fprintf(stderr, "\r\033[K[%5.1fs] %-6s %9.0f req/s  p50 %-8s p99 %-8s errors %llu",
                 pr->elapsed_s, pr->phase, rps, p50, p99, (unsigned long long)pr->errors_total);
     fflush(stderr);
+    return 0;
 }
 
 int lc_cmd_http(int argc, char **argv)

@@ -33,16 +33,15 @@ static int add_warnings(const struct lc_load_plan *plan, const struct lc_engine_
         rc = lc_result_add_warning(r, "only %u of %u connections could be established at start",
                                    o->connections_established, o->connections_requested);
     const struct lc_result_stats *s = &r->total;
-    if (rc == 0 && plan->model == LC_MODEL_OPEN && secs > 0) {
-        double achieved = s->rps;
+    if (rc == 0 && s->target_rps > 0) {
         double sent = (double)s->hist[LC_HIST_SCHEDULE_LAG].total_count;
         double late = sent > 0 ? (double)s->late_starts / sent : 0;
-        if (achieved < 0.97 * plan->rate_per_s || late > 0.05 || s->unsent > 0)
+        if (s->rps < 0.97 * s->target_rps || late > 0.05 || s->unsent > 0)
             rc = lc_result_add_warning(
                 r,
                 "the target rate was not kept: achieved %.1f/s of %.1f/s; %.1f%% of requests "
                 "started late, %llu were never sent (all %u connections busy? raise -c)",
-                achieved, plan->rate_per_s, 100 * late, (unsigned long long)s->unsent,
+                s->rps, s->target_rps, 100 * late, (unsigned long long)s->unsent,
                 plan->connections);
     }
     if (rc == 0 && s->clamped > 0)

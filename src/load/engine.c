@@ -1,6 +1,7 @@
 /*
  * The load engine: worker threads, the start gate, and the aggregator that
- * swaps and merges the workers' recorders every second.
+ * swaps and merges the workers' recorders every second and at every phase
+ * boundary.
  */
 #include "load/engine.h"
 
@@ -16,24 +17,37 @@
 #define POLL_SLICE_NS   (20 * LC_NS_PER_MS)
 #define ACK_WAIT_MAX_NS LC_NS_PER_SEC
 
-void lc_load_plan_free(struct lc_load_plan *plan)
+static void free_recs(struct lc_recorder *recs, size_t n)
 {
-    for (size_t i = 0; i < plan->request_count; i++) {
-        if (plan->requests[i].batch != plan->requests[i].bytes)
-            free(plan->requests[i].batch);
-        free(plan->requests[i].bytes);
+    if (!recs)
+        return;
+    for (size_t k = 0; k < n; k++)
+        lc_recorder_free(&recs[k]);
+    free(recs);
+}
+
+static struct lc_recorder *alloc_recs(size_t n)
+{
+    struct lc_recorder *recs = calloc(n, sizeof(*recs));
+    if (!recs)
+        return NULL;
+    for (size_t k = 0; k < n; k++) {
+        if (lc_recorder_init(&recs[k]) != 0) {
+            free_recs(recs, k);
+            return NULL;
+        }
     }
-    free(plan->requests);
-    plan->requests = NULL;
-    plan->request_count = 0;
+    return recs;
 }
 
 void lc_engine_outcome_free(struct lc_engine_outcome *out)
 {
     for (size_t i = 0; i < out->phase_count; i++) {
-        lc_recorder_free(&out->phases[i].total);
+        free_recs(out->phases[i].recs, out->phases[i].nrec);
         free(out->phases[i].series);
     }
+    free(out->phases);
+    out->phases = NULL;
     out->phase_count = 0;
 }
 
@@ -43,13 +57,16 @@ struct aggregator {
     struct lc_engine_shared *shared;
     struct lc_worker *workers;
     uint32_t nworkers;
+    size_t nrec;
     struct lc_engine_outcome *out;
     const struct lc_engine_hooks *hooks;
-    struct lc_recorder interval; /* the workers' recorders of one interval, merged */
+    struct lc_recorder *interval; /* the workers' recorders of one interval, merged (nrec) */
+    struct lc_recorder all;       /* scratch: the interval over every request */
     uint64_t t0_ns;
     uint64_t interval_start_ns;
     uint64_t ticks;
     size_t phase; /* index in out->phases receiving data now */
+    int hook_stop;
 };
 
 static double seconds(uint64_t ns)
@@ -71,44 +88,85 @@ static int add_point(struct lc_engine_phase *ph, const struct lc_series_point *p
     return 0;
 }
 
-/* Close the interval ending at end_ns: a series point, then into the phase total. */
+/* Open phase i of the outcome (its recorders), at offset_ns from the start. */
+static int open_phase(struct aggregator *ag, size_t i, uint64_t offset_ns)
+{
+    const struct lc_load_phase *pp = &ag->plan->phases[i];
+    struct lc_engine_phase *ph = &ag->out->phases[i];
+    memset(ph, 0, sizeof(*ph));
+    snprintf(ph->name, sizeof(ph->name), "%s", pp->name);
+    ph->recorded = pp->recorded;
+    ph->start_offset_ns = offset_ns;
+    ph->nrec = ag->nrec;
+    ph->recs = alloc_recs(ag->nrec);
+    ag->out->phase_count = i + 1;
+    return ph->recs ? 0 : LC_ENOMEM;
+}
+
+/* The level asked for at the end of an interval (users or rate). */
+static double target_level(struct aggregator *ag, uint64_t end_ns)
+{
+    const struct lc_load_phase *pp = &ag->plan->phases[ag->phase];
+    uint64_t off = ag->out->phases[ag->phase].start_offset_ns;
+    uint64_t t = end_ns - ag->t0_ns;
+    return lc_load_phase_level(pp, t > off ? t - off : 0);
+}
+
+/* Close the interval ending at end_ns: a series point, then into the phase's recorders. */
 static void close_interval(struct aggregator *ag, uint64_t end_ns)
 {
-    struct lc_recorder *iv = &ag->interval;
     struct lc_engine_phase *ph = &ag->out->phases[ag->phase];
+    struct lc_recorder *all = &ag->all;
+    lc_recorder_reset(all);
+    for (size_t k = 0; k < ag->nrec; k++)
+        lc_recorder_merge(all, &ag->interval[k]);
+    int open = ag->plan->phases[ag->phase].model == LC_MODEL_OPEN;
     struct lc_series_point p = {
         .t_s = seconds(end_ns - ag->t0_ns),
         .interval_s = seconds(end_ns - ag->interval_start_ns),
-        .requests = iv->completed,
-        .errors = iv->failed + lc_recorder_status_errors(iv),
-        .bytes_in = iv->bytes_in,
-        .active = iv->active,
-        .target_rate = ag->plan->model == LC_MODEL_OPEN ? ag->plan->rate_per_s : 0,
-        .p50_ns = lc_hdr_value_at_percentile(&iv->latency, 50),
-        .p90_ns = lc_hdr_value_at_percentile(&iv->latency, 90),
-        .p99_ns = lc_hdr_value_at_percentile(&iv->latency, 99),
-        .max_ns = iv->latency.total_count ? lc_hdr_max(&iv->latency) : 0,
-        .lag_p99_ns = lc_hdr_value_at_percentile(&iv->lag, 99),
+        .requests = all->completed + all->failed,
+        .errors = all->failed + lc_recorder_status_errors(all),
+        .bytes_in = all->bytes_in,
+        .active = all->active,
+        .target_rate = open ? target_level(ag, end_ns) : 0,
+        .target_users = open ? 0 : target_level(ag, end_ns),
+        .p50_ns = lc_hdr_value_at_percentile(&all->latency, 50),
+        .p90_ns = lc_hdr_value_at_percentile(&all->latency, 90),
+        .p99_ns = lc_hdr_value_at_percentile(&all->latency, 99),
+        .max_ns = all->latency.total_count ? lc_hdr_max(&all->latency) : 0,
+        .lag_p99_ns = lc_hdr_value_at_percentile(&all->lag, 99),
     };
     /* A sliver of an interval (the stop right after a tick) with nothing in it is no point. */
-    int worth = p.interval_s > 0.001 || iv->completed || iv->failed;
+    int worth = p.interval_s > 0.001 || all->completed || all->failed;
     if (worth)
         (void)add_point(ph, &p); /* on allocation failure the series only loses a point */
-    lc_recorder_merge(&ph->total, iv);
-    lc_recorder_reset(iv);
     ag->interval_start_ns = end_ns;
     if (ag->hooks && ag->hooks->on_tick && worth) {
-        const struct lc_engine_phase *last = &ag->out->phases[ag->out->phase_count - 1];
+        uint64_t req = 0, err = 0;
+        for (size_t k = 0; k < ag->nrec; k++) {
+            const struct lc_recorder *t = &ph->recs[k];
+            req += t->completed + t->failed + ag->interval[k].completed + ag->interval[k].failed;
+            err += t->failed + lc_recorder_status_errors(t) + ag->interval[k].failed +
+                   lc_recorder_status_errors(&ag->interval[k]);
+        }
+        uint64_t total = lc_load_plan_duration(ag->plan);
         struct lc_engine_progress prog = {
             .elapsed_s = p.t_s,
-            .total_s =
-                ag->plan->duration_ns ? seconds(ag->plan->duration_ns + ag->plan->warmup_ns) : 0,
+            .total_s = total == UINT64_MAX ? 0 : seconds(total),
+            .phase_index = ag->phase,
             .phase = ph->name,
             .last = &p,
-            .requests_total = last->total.completed,
-            .errors_total = last->total.failed + lc_recorder_status_errors(&last->total),
+            .interval = ag->interval,
+            .requests_total = req,
+            .errors_total = err,
+            .outcome = ag->out,
         };
-        ag->hooks->on_tick(&prog, ag->hooks->ctx);
+        if (ag->hooks->on_tick(&prog, ag->hooks->ctx))
+            ag->hook_stop = 1;
+    }
+    for (size_t k = 0; k < ag->nrec; k++) {
+        lc_recorder_merge(&ph->recs[k], &ag->interval[k]);
+        lc_recorder_reset(&ag->interval[k]);
     }
 }
 
@@ -125,8 +183,10 @@ static void tick(struct aggregator *ag, uint64_t tick_ns)
         struct lc_worker *w = &ag->workers[i];
         for (;;) {
             if (__atomic_load_n(&w->tick_ack, __ATOMIC_ACQUIRE) == k) {
-                lc_recorder_merge(&ag->interval, &w->rec[old]);
-                lc_recorder_reset(&w->rec[old]);
+                for (size_t r = 0; r < ag->nrec; r++) {
+                    lc_recorder_merge(&ag->interval[r], &w->rec[old][r]);
+                    lc_recorder_reset(&w->rec[old][r]);
+                }
                 break;
             }
             /* A finished worker keeps its data in rec[cur]; it is read after join. */
@@ -153,12 +213,24 @@ static void stop_workers(struct aggregator *ag, int mode)
         lc_worker_wake(&ag->workers[i]);
 }
 
-/* The aggregator loop: ticks every second and at the warmup's end, until all workers stop. */
-static void aggregate(struct aggregator *ag)
+/* End the current phase's duration at end_ns (measured from the start). */
+static void finish_phase(struct aggregator *ag, uint64_t end_ns)
+{
+    struct lc_engine_phase *ph = &ag->out->phases[ag->phase];
+    uint64_t t = end_ns - ag->t0_ns;
+    ph->duration_ns = t > ph->start_offset_ns ? t - ph->start_offset_ns : 0;
+}
+
+/*
+ * The aggregator loop: ticks every second (counted from each phase's start)
+ * and at every phase boundary, until all workers stop.
+ */
+static int aggregate(struct aggregator *ag)
 {
     const struct lc_load_plan *plan = ag->plan;
+    uint64_t phase_end =
+        plan->phases[0].duration_ns ? ag->t0_ns + plan->phases[0].duration_ns : UINT64_MAX;
     uint64_t next_tick = ag->t0_ns + TICK_NS;
-    uint64_t warmup_end = plan->warmup_ns ? ag->t0_ns + plan->warmup_ns : 0;
     int stop_sent = 0;
     while (!all_finished(ag)) {
         if (!stop_sent && ag->hooks && ag->hooks->interrupted && *ag->hooks->interrupted) {
@@ -166,9 +238,12 @@ static void aggregate(struct aggregator *ag)
             ag->out->partial = 1;
             stop_sent = 1;
         }
-        uint64_t boundary = next_tick;
-        if (warmup_end && warmup_end <= boundary)
-            boundary = warmup_end;
+        if (!stop_sent && ag->hook_stop) {
+            stop_workers(ag, LC_STOP_NOW);
+            ag->out->stopped_by_hook = 1;
+            stop_sent = 1;
+        }
+        uint64_t boundary = next_tick < phase_end ? next_tick : phase_end;
         uint64_t now = lc_clock_now_ns();
         if (now < boundary) {
             uint64_t nap = boundary - now;
@@ -176,14 +251,23 @@ static void aggregate(struct aggregator *ag)
             continue;
         }
         tick(ag, boundary);
-        if (boundary == warmup_end) {
-            ag->out->phases[0].duration_ns = plan->warmup_ns;
-            ag->phase = 1;
-            warmup_end = 0;
-        }
-        if (boundary == next_tick)
+        if (boundary == phase_end) {
+            finish_phase(ag, boundary);
+            if (ag->phase + 1 >= plan->phase_count) {
+                phase_end = UINT64_MAX; /* the workers stop by themselves now */
+                continue;
+            }
+            ag->phase++;
+            if (open_phase(ag, ag->phase, boundary - ag->t0_ns) != 0)
+                return LC_ENOMEM;
+            uint64_t d = plan->phases[ag->phase].duration_ns;
+            phase_end = d ? boundary + d : UINT64_MAX;
+            next_tick = boundary + TICK_NS;
+        } else {
             next_tick += TICK_NS;
+        }
     }
+    return 0;
 }
 
 static double tv_seconds(struct timeval tv)
@@ -191,19 +275,29 @@ static double tv_seconds(struct timeval tv)
     return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static void init_phase(struct lc_engine_phase *ph, const char *name, int recorded,
-                       uint64_t start_offset_ns)
+/* The engine's part of a plan's validation: what would make the run meaningless. */
+static int check_plan(const struct lc_load_plan *plan, struct lc_error *err)
 {
-    memset(ph, 0, sizeof(*ph));
-    snprintf(ph->name, sizeof(ph->name), "%s", name);
-    ph->recorded = recorded;
-    ph->start_offset_ns = start_offset_ns;
+    if (plan->phase_count == 0 || plan->request_count == 0 || plan->connections == 0 ||
+        plan->addrs.count == 0)
+        return lc_error_set(err, LC_EINVAL, "the load plan is empty (no phase, request or target)");
+    for (size_t i = 0; i < plan->phase_count; i++) {
+        const struct lc_load_phase *ph = &plan->phases[i];
+        if (ph->stage_count == 0)
+            return lc_error_set(err, LC_EINVAL, "phase '%s' has no stages", ph->name);
+        if (ph->duration_ns == 0 && (i + 1 < plan->phase_count || !plan->max_requests))
+            return lc_error_set(err, LC_EINVAL, "phase '%s' has no duration", ph->name);
+    }
+    return 0;
 }
 
 int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks *hooks,
                   struct lc_engine_outcome *out, struct lc_error *err)
 {
     memset(out, 0, sizeof(*out));
+    int rc = check_plan(plan, err);
+    if (rc != 0)
+        return rc;
     uint32_t threads = plan->threads ? plan->threads : 1;
     if (threads > plan->connections)
         threads = plan->connections;
@@ -213,21 +307,16 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     struct lc_engine_shared shared = {.plan = &effective};
     pthread_mutex_init(&shared.gate_lock, NULL);
     pthread_cond_init(&shared.gate_cond, NULL);
-    struct aggregator ag = {.plan = &effective, .shared = &shared, .out = out, .hooks = hooks};
-    int rc = 0;
+    struct aggregator ag = {.plan = &effective,
+                            .shared = &shared,
+                            .out = out,
+                            .hooks = hooks,
+                            .nrec = plan->request_count + 1};
     uint32_t created = 0;
 
-    if (plan->warmup_ns) {
-        init_phase(&out->phases[out->phase_count++], "warmup", 0, 0);
-        ag.phase = 0;
-    }
-    init_phase(&out->phases[out->phase_count++], "main", 1, plan->warmup_ns);
-    if (!plan->warmup_ns)
-        ag.phase = 0;
-    for (size_t i = 0; i < out->phase_count; i++)
-        if (lc_recorder_init(&out->phases[i].total) != 0)
-            rc = lc_error_set(err, LC_ENOMEM, "out of memory for histograms");
-    if (rc == 0 && lc_recorder_init(&ag.interval) != 0)
+    out->phases = calloc(plan->phase_count, sizeof(*out->phases));
+    ag.interval = alloc_recs(ag.nrec);
+    if (!out->phases || !ag.interval || lc_recorder_init(&ag.all) != 0 || open_phase(&ag, 0, 0))
         rc = lc_error_set(err, LC_ENOMEM, "out of memory for histograms");
     ag.workers = calloc(threads, sizeof(*ag.workers));
     if (rc == 0 && !ag.workers)
@@ -260,10 +349,8 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     if (rc == 0 && established == 0) {
         char where[64];
         lc_addr_format(&plan->addrs.addrs[0], where, sizeof(where));
-        rc = lc_error_set(err, LC_ECONNECT,
-                          "cannot connect to %s (%s): %s; 0 of %u connections established",
-                          plan->target, where,
-                          first_errno ? strerror(first_errno) : "unknown error", plan->connections);
+        rc = lc_error_set(err, LC_ECONNECT, "cannot connect to %s (%s): %s", plan->target, where,
+                          first_errno ? strerror(first_errno) : "unknown error");
     }
     if (rc != 0)
         shared.stop_mode = LC_STOP_NOW;
@@ -275,8 +362,10 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     pthread_cond_broadcast(&shared.gate_cond);
     pthread_mutex_unlock(&shared.gate_lock);
 
-    if (rc == 0)
-        aggregate(&ag);
+    if (rc == 0 && aggregate(&ag) != 0) {
+        rc = lc_error_set(err, LC_ENOMEM, "out of memory for histograms");
+        stop_workers(&ag, LC_STOP_NOW);
+    }
     for (uint32_t i = 0; i < created; i++)
         pthread_join(ag.workers[i].thread, NULL);
     if (rc == 0) {
@@ -284,20 +373,20 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
         getrusage(RUSAGE_SELF, &ru1);
         for (uint32_t i = 0; i < created; i++) {
             struct lc_worker *w = &ag.workers[i];
-            lc_recorder_merge(&ag.interval, &w->rec[w->cur]);
+            for (size_t r = 0; r < ag.nrec; r++)
+                lc_recorder_merge(&ag.interval[r], &w->rec[w->cur][r]);
             out->inflight_at_stop += w->inflight_at_stop;
             out->unsent += w->unsent;
         }
-        uint64_t planned_end =
-            plan->duration_ns ? ag.t0_ns + plan->warmup_ns + plan->duration_ns : UINT64_MAX;
-        close_interval(&ag, end < planned_end ? end : planned_end);
+        uint64_t total = lc_load_plan_duration(plan);
+        uint64_t planned_end = total == UINT64_MAX ? UINT64_MAX : ag.t0_ns + total;
+        uint64_t stop = end < planned_end ? end : planned_end;
+        if (stop < ag.interval_start_ns)
+            stop = ag.interval_start_ns;
+        close_interval(&ag, stop);
+        finish_phase(&ag, stop);
         out->end_wall_ns = lc_clock_wall_ns();
-        out->duration_ns = (end < planned_end ? end : planned_end) - ag.t0_ns;
-        struct lc_engine_phase *last = &out->phases[out->phase_count - 1];
-        if (out->duration_ns > last->start_offset_ns)
-            last->duration_ns = out->duration_ns - last->start_offset_ns;
-        if (out->phase_count == 2 && out->phases[0].duration_ns == 0)
-            out->phases[0].duration_ns = out->duration_ns; /* stopped inside the warmup */
+        out->duration_ns = stop - ag.t0_ns;
         out->connections_requested = plan->connections;
         out->connections_established = established;
         out->gen_user_s = tv_seconds(ru1.ru_utime) - tv_seconds(ru0.ru_utime);
@@ -306,7 +395,8 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     for (uint32_t i = 0; i < ag.nworkers; i++)
         lc_worker_free(&ag.workers[i]);
     free(ag.workers);
-    lc_recorder_free(&ag.interval);
+    free_recs(ag.interval, ag.nrec);
+    lc_recorder_free(&ag.all);
     pthread_mutex_destroy(&shared.gate_lock);
     pthread_cond_destroy(&shared.gate_cond);
     if (rc != 0)

@@ -16,21 +16,24 @@
 struct lc_series_point {
     double t_s;        /* end of the interval, seconds since the start barrier */
     double interval_s; /* its length */
-    uint64_t requests; /* responses completed in the interval */
-    uint64_t errors;   /* transport failures plus responses with status >= 400 */
+    uint64_t requests; /* requests that ended in the interval (a response or a failure) */
+    uint64_t errors;   /* failures plus responses that count as errors */
     uint64_t bytes_in;
     uint32_t active;                        /* connections open at the end of the interval */
     double target_rate;                     /* open model: the requested rate; 0 when closed */
+    double target_users;                    /* closed model: the users asked for; 0 when open */
     int64_t p50_ns, p90_ns, p99_ns, max_ns; /* latency of the responses in the interval */
     int64_t lag_p99_ns;                     /* schedule lag */
 };
 
 struct lc_engine_phase {
-    char name[32];
+    char name[64];
     int recorded;             /* 0 for warmup: excluded from totals */
     uint64_t start_offset_ns; /* from the start barrier */
-    uint64_t duration_ns;
-    struct lc_recorder total;
+    uint64_t duration_ns;     /* how long it actually ran */
+    /* One recorder per request template, then one for connection-level events. */
+    struct lc_recorder *recs;
+    size_t nrec;
     struct lc_series_point *series; /* owned */
     size_t series_len;
     size_t series_cap;
@@ -38,7 +41,7 @@ struct lc_engine_phase {
 
 /* Everything a run measured; filled by lc_engine_run, freed by lc_engine_outcome_free. */
 struct lc_engine_outcome {
-    struct lc_engine_phase phases[2]; /* [warmup], measured */
+    struct lc_engine_phase *phases; /* one per plan phase that started, in order */
     size_t phase_count;
     uint64_t start_wall_ns; /* wall clock at the start barrier */
     uint64_t end_wall_ns;
@@ -46,24 +49,29 @@ struct lc_engine_outcome {
     uint32_t connections_requested;
     uint32_t connections_established; /* at the start barrier */
     uint64_t inflight_at_stop;
-    uint64_t unsent;   /* open model: due before the stop, never sent */
-    int partial;       /* stopped early by an interrupt */
-    double gen_user_s; /* the generator's own CPU during the run */
+    uint64_t unsent;     /* open model: due before the stop, never sent */
+    int partial;         /* stopped early by an interrupt */
+    int stopped_by_hook; /* stopped early because on_tick asked to */
+    double gen_user_s;   /* the generator's own CPU during the run */
     double gen_sys_s;
 };
 
-/* A live view each second, for progress lines (called on the engine's thread). */
+/* A live view each second, for progress lines and checks (called on the engine's thread). */
 struct lc_engine_progress {
     double elapsed_s;
     double total_s; /* planned length, 0 when bounded by count only */
+    size_t phase_index;
     const char *phase;
     const struct lc_series_point *last; /* the interval just ended */
-    uint64_t requests_total;            /* completed so far in the measured phase */
+    const struct lc_recorder *interval; /* its data per request (nrec recorders) */
+    uint64_t requests_total;            /* requests ended so far in the current phase */
     uint64_t errors_total;
+    const struct lc_engine_outcome *outcome; /* everything so far (phases up to this one) */
 };
 
 struct lc_engine_hooks {
-    void (*on_tick)(const struct lc_engine_progress *progress, void *ctx);
+    /* Returns non-zero to stop the run now (an abort threshold, a breakpoint). */
+    int (*on_tick)(const struct lc_engine_progress *progress, void *ctx);
     void *ctx;
     /* Set by a signal handler: 1 asks for a graceful stop (in flight may finish). */
     const volatile sig_atomic_t *interrupted;

@@ -95,8 +95,11 @@ void lc_recorder_merge(struct lc_recorder *dst, const struct lc_recorder *src)
         dst->fail[i] += src->fail[i];
     for (int i = 0; i < LC_HTTP1_E_COUNT; i++)
         dst->malformed[i] += src->malformed[i];
-    for (int i = 0; i < LC_STATUS_MAX; i++)
+    for (int i = 0; i < LC_STATUS_MAX; i++) {
         dst->status[i] += src->status[i];
+        dst->status_failed[i] += src->status_failed[i];
+    }
+    dst->body_check_failed += src->body_check_failed;
     dst->bytes_in += src->bytes_in;
     dst->bytes_out += src->bytes_out;
     dst->connects += src->connects;
@@ -107,8 +110,8 @@ void lc_recorder_merge(struct lc_recorder *dst, const struct lc_recorder *src)
 
 uint64_t lc_recorder_status_errors(const struct lc_recorder *r)
 {
-    uint64_t n = 0;
-    for (int i = 400; i < LC_STATUS_MAX; i++)
-        n += r->status[i];
+    uint64_t n = r->body_check_failed;
+    for (int i = 0; i < LC_STATUS_MAX; i++)
+        n += r->status_failed[i];
     return n;
 }

@@ -53,6 +53,10 @@ struct lc_recorder {
     uint64_t fail[LC_FAIL_COUNT];
     uint64_t malformed[LC_HTTP1_E_COUNT];
     uint64_t status[LC_STATUS_MAX]; /* index = status code; 600+ counted at 599 */
+    /* Responses that count as errors by their status: >= 400, or (when the
+     * request has `expect: status`) any status not in the list. */
+    uint64_t status_failed[LC_STATUS_MAX];
+    uint64_t body_check_failed; /* responses whose body lacked `expect: body_contains` */
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t connects;   /* connections established */
@@ -72,7 +76,7 @@ void lc_recorder_reset(struct lc_recorder *r);
 /* Add src into dst (counts add, histograms merge, gauges add). */
 void lc_recorder_merge(struct lc_recorder *dst, const struct lc_recorder *src);
 
-/* Responses with status >= 400. */
+/* Responses that count as errors (status_failed and body checks). */
 uint64_t lc_recorder_status_errors(const struct lc_recorder *r);
 
 #endif

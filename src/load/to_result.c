@@ -3,9 +3,33 @@
 
 #include <stdio.h>
 
-/* Copy a recorder into Result stats (which must be freshly initialised). */
+/* Responses counted as errors by status or body check, named by the request's rule. */
+static int add_check_errors(const struct lc_recorder *rec, const struct lc_load_request *req,
+                            struct lc_result_stats *s)
+{
+    int rc = 0;
+    for (int code = 0; code < LC_STATUS_MAX && rc == 0; code++) {
+        if (!rec->status_failed[code])
+            continue;
+        char kind[48];
+        if (req->expect_status_count)
+            snprintf(kind, sizeof(kind), "check failed: status %d", code);
+        else
+            snprintf(kind, sizeof(kind), "status_%d", code);
+        rc = lc_result_stats_add_error(s, kind, rec->status_failed[code]);
+    }
+    if (rc == 0 && rec->body_check_failed)
+        rc = lc_result_stats_add_error(s, "check failed: body", rec->body_check_failed);
+    return rc;
+}
+
+/*
+ * Copy a recorder into Result stats (freshly initialised). With `req` (the
+ * recorder of one request template) its status and body check errors are
+ * added too; a caller merging several templates adds those per template.
+ */
 static int fill_stats(const struct lc_recorder *rec, const struct lc_load_plan *plan,
-                      double seconds, struct lc_result_stats *s)
+                      const struct lc_load_request *req, struct lc_result_stats *s)
 {
     const struct lc_hdr *hists[LC_HIST_COUNT] = {
         [LC_HIST_LATENCY] = &rec->latency,  [LC_HIST_SERVICE] = &rec->service,
@@ -14,6 +38,8 @@ static int fill_stats(const struct lc_recorder *rec, const struct lc_load_plan *
     };
     int rc = 0;
     for (int i = 0; i < LC_HIST_COUNT && rc == 0; i++) {
+        if (hists[i]->total_count == 0 && i != LC_HIST_LATENCY)
+            continue; /* absent rather than empty: ~190 KB less per stats */
         rc = lc_result_stats_enable_hist(s, (enum lc_result_hist)i);
         if (rc == 0) {
             lc_hdr_merge(&s->hist[i], hists[i]);
@@ -26,58 +52,71 @@ static int fill_stats(const struct lc_recorder *rec, const struct lc_load_plan *
     for (int code = 0; code < LC_STATUS_MAX; code++)
         if (rec->status[code])
             lc_result_stats_add_status(s, code, rec->status[code]);
-    /* Errors by kind: transport failures, malformed reasons, then statuses >= 400. */
+    /* Errors by kind: transport failures, then malformed-response reasons. */
     for (int k = 0; k < LC_FAIL_COUNT && rc == 0; k++)
         if (rec->fail[k] && k != LC_FAIL_MALFORMED)
             rc = lc_result_stats_add_error(s, lc_fail_kind_name(k), rec->fail[k]);
     for (int e = 0; e < LC_HTTP1_E_COUNT && rc == 0; e++)
         if (rec->malformed[e])
             rc = lc_result_stats_add_error(s, lc_malformed_name(e), rec->malformed[e]);
-    for (int code = 400; code < LC_STATUS_MAX && rc == 0; code++) {
-        if (!rec->status[code])
-            continue;
-        char kind[32];
-        snprintf(kind, sizeof(kind), "status_%d", code);
-        rc = lc_result_stats_add_error(s, kind, rec->status[code]);
-    }
+    if (rc == 0 && req)
+        rc = add_check_errors(rec, req, s);
     s->connections_requested = plan->connections;
     s->connections_established = rec->connects;
     s->reconnects = rec->reconnects;
     s->late_starts = rec->late;
-    s->rps = seconds > 0 ? (double)rec->completed / seconds : 0;
-    s->target_rps = plan->model == LC_MODEL_OPEN ? plan->rate_per_s : 0;
+    return rc;
+}
+
+/* A phase's stats over every request template and the connection events. */
+static int fill_phase_stats(const struct lc_load_plan *plan, const struct lc_engine_phase *eph,
+                            struct lc_result_stats *s)
+{
+    struct lc_recorder all;
+    if (lc_recorder_init(&all) != 0)
+        return LC_ENOMEM;
+    for (size_t k = 0; k < eph->nrec; k++)
+        lc_recorder_merge(&all, &eph->recs[k]);
+    int rc = fill_stats(&all, plan, NULL, s);
+    for (size_t k = 0; rc == 0 && k < plan->request_count; k++)
+        rc = add_check_errors(&eph->recs[k], &plan->requests[k], s);
+    lc_recorder_free(&all);
     return rc;
 }
 
 static int fill_phase(const struct lc_load_plan *plan, const struct lc_engine_outcome *out,
-                      const struct lc_engine_phase *eph, int last, struct lc_result *r)
+                      size_t index, struct lc_result *r)
 {
+    const struct lc_engine_phase *eph = &out->phases[index];
+    const struct lc_load_phase *pp = &plan->phases[index];
     struct lc_result_phase *ph;
     int rc = lc_result_add_phase(r, eph->name, &ph);
     if (rc != 0)
         return rc;
-    ph->model = plan->model == LC_MODEL_OPEN ? LC_RESULT_MODEL_OPEN : LC_RESULT_MODEL_CLOSED;
+    int open = pp->model == LC_MODEL_OPEN;
+    ph->model = open ? LC_RESULT_MODEL_OPEN : LC_RESULT_MODEL_CLOSED;
     ph->start_offset_ns = eph->start_offset_ns;
     ph->duration_ns = eph->duration_ns;
     ph->recorded = eph->recorded;
-    ph->target_users = plan->model == LC_MODEL_CLOSED ? plan->connections : 0;
-    ph->target_rps = plan->model == LC_MODEL_OPEN ? plan->rate_per_s : 0;
+    ph->target_users = open ? 0 : (uint32_t)(pp->peak + 0.5);
+    ph->target_rps = open ? pp->peak : 0;
+    rc = fill_phase_stats(plan, eph, &ph->stats);
     double secs = (double)eph->duration_ns / 1e9;
-    rc = fill_stats(&eph->total, plan, secs, &ph->stats);
-    if (rc == 0 && last) {
+    /* The mean rate asked for: arrivals planned over the time the phase ran. */
+    double asked = open && secs > 0 ? lc_load_phase_cumulative(pp, eph->duration_ns) / secs : 0;
+    ph->stats.target_rps = asked;
+    if (rc == 0 && index + 1 == out->phase_count) {
         ph->stats.in_flight_at_stop = out->inflight_at_stop;
         ph->stats.unsent = out->unsent;
     }
-    /* One request template per run today: its stats are the phase's. */
-    for (size_t i = 0; rc == 0 && i < plan->request_count; i++) {
+    for (size_t k = 0; rc == 0 && k < plan->request_count; k++) {
+        const struct lc_recorder *rec = &eph->recs[k];
+        if (rec->completed + rec->failed + rec->sent == 0)
+            continue; /* never picked in this phase */
         struct lc_result_stats *rs;
-        rc = lc_result_phase_request(ph, plan->requests[i].name, &rs);
+        rc = lc_result_phase_request(ph, plan->requests[k].name, &rs);
         if (rc == 0)
-            rc = lc_result_stats_merge(rs, &ph->stats);
-        if (rc == 0) {
-            rs->rps = ph->stats.rps;
-            rs->target_rps = ph->stats.target_rps;
-        }
+            rc = fill_stats(rec, plan, &plan->requests[k], rs);
     }
     for (size_t i = 0; rc == 0 && i < eph->series_len; i++) {
         const struct lc_series_point *p = &eph->series[i];
@@ -102,31 +141,37 @@ static int fill_phase(const struct lc_load_plan *plan, const struct lc_engine_ou
 int lc_load_fill_result(const struct lc_load_plan *plan, const struct lc_engine_outcome *out,
                         struct lc_result *r, struct lc_error *err)
 {
+    const struct lc_load_phase *last = &plan->phases[plan->phase_count - 1];
+    int open = last->model == LC_MODEL_OPEN;
     int rc = lc_result_set_str(&r->load.target_url, plan->target);
     if (rc == 0 && plan->request_count)
         rc = lc_result_set_str(&r->load.method, plan->requests[0].method);
     r->has_load = true;
-    r->load.model = plan->model == LC_MODEL_OPEN ? LC_RESULT_MODEL_OPEN : LC_RESULT_MODEL_CLOSED;
+    r->load.model = open ? LC_RESULT_MODEL_OPEN : LC_RESULT_MODEL_CLOSED;
     r->load.connections = plan->connections;
     r->load.threads = plan->threads;
-    r->load.rate_per_s = plan->model == LC_MODEL_OPEN ? plan->rate_per_s : 0;
+    r->load.rate_per_s = open ? last->peak : 0;
     r->load.arrival =
         plan->arrival == LC_ARRIVAL_POISSON ? LC_RESULT_ARRIVAL_POISSON : LC_RESULT_ARRIVAL_UNIFORM;
-    r->load.duration_ns = plan->duration_ns;
+    uint64_t total = lc_load_plan_duration(plan);
+    r->load.duration_ns = total == UINT64_MAX ? 0 : total;
     r->load.request_limit = plan->max_requests;
     r->load.timeout_ns = plan->timeout_ns;
-    r->load.warmup_ns = plan->warmup_ns;
+    r->load.warmup_ns = 0;
+    for (size_t i = 0; i < plan->phase_count; i++)
+        if (!plan->phases[i].recorded)
+            r->load.warmup_ns += plan->phases[i].duration_ns;
     r->load.pipeline_depth = plan->pipeline;
-    r->load.think_min_ns = plan->think_min_ns;
-    r->load.think_max_ns = plan->think_max_ns;
+    r->load.think_min_ns = last->think_min_ns;
+    r->load.think_max_ns = last->think_max_ns;
     r->start_wall_ns = out->start_wall_ns;
     r->end_wall_ns = out->end_wall_ns;
     r->duration_ns = out->duration_ns;
-    r->partial = out->partial;
+    r->partial = out->partial || out->stopped_by_hook;
     if (rc == 0 && out->partial)
         rc = lc_result_set_str(&r->stop_reason, "interrupted");
     for (size_t i = 0; rc == 0 && i < out->phase_count; i++)
-        rc = fill_phase(plan, out, &out->phases[i], i + 1 == out->phase_count, r);
+        rc = fill_phase(plan, out, i, r);
     if (rc == 0)
         rc = lc_result_compute_totals(r);
     if (rc == 0) {
@@ -134,6 +179,8 @@ int lc_load_fill_result(const struct lc_load_plan *plan, const struct lc_engine_
         r->total.in_flight_at_stop = out->inflight_at_stop;
         r->total.unsent = out->unsent;
         r->total.connections_requested = plan->connections;
+        for (size_t i = 0; i < r->n_phases; i++)
+            r->phases[i]->stats.connections_requested = plan->connections;
     }
     if (rc != 0)
         return lc_error_set(err, rc, "cannot build the result: %s", lc_strerror(rc));

@@ -24,6 +24,8 @@
 #define BACKOFF_FIRST_NS    (10 * LC_NS_PER_MS)
 #define BACKOFF_MAX_NS      (1000 * LC_NS_PER_MS)
 #define MAX_WAIT_NS         (100 * LC_NS_PER_MS)
+#define RAMP_WAIT_NS        (10 * LC_NS_PER_MS) /* how often a ramping level is re-read */
+#define MATCH_MAX           256                 /* longest expect body_contains text */
 
 enum conn_state {
     C_CLOSED,     /* no socket; a timer (backoff or "now") reconnects it */
@@ -46,14 +48,20 @@ struct lc_conn {
     uint8_t close_after;    /* the server asked to close after this response */
     uint8_t want_write;     /* EPOLLOUT armed (a write hit EAGAIN) */
     uint8_t ever_connected;
-    uint16_t inflight; /* requests sent and not yet answered */
+    uint8_t status_bad;   /* the current response's status counts as an error */
+    uint8_t body_matched; /* expect body_contains was found in the current body */
+    uint16_t inflight;    /* requests sent and not yet answered */
+    uint16_t status;      /* the current response's status */
+    uint16_t carry_len;   /* body check: bytes kept from the previous read */
     uint32_t index;
     uint32_t addr_index;
     uint32_t backoff_step;
     uint32_t spill_len;
     uint32_t spill_cap;
     char *spill;
+    char *carry; /* body check: the tail of the previous read (allocated on first use) */
     const struct lc_load_request *req;
+    size_t req_index;
     size_t write_off;
     size_t write_len;
     uint64_t connect_start_ns;
@@ -65,9 +73,21 @@ struct lc_conn {
 
 #define conn_of_timer(t) ((struct lc_conn *)((char *)(t)-offsetof(struct lc_conn, timer)))
 
-static inline struct lc_recorder *rec(struct lc_worker *w)
+/* The recorder of the connection's current request. */
+static inline struct lc_recorder *rec_req(struct lc_worker *w, const struct lc_conn *c)
 {
-    return &w->rec[w->cur];
+    return &w->rec[w->cur][c->req_index];
+}
+
+/* The recorder of connection-level events (connects, connect failures). */
+static inline struct lc_recorder *rec_conn(struct lc_worker *w)
+{
+    return &w->rec[w->cur][w->nrec - 1];
+}
+
+static inline const struct lc_load_phase *phase_of(struct lc_worker *w)
+{
+    return &w->shared->plan->phases[w->phase];
 }
 
 static inline const struct lc_load_plan *plan_of(struct lc_worker *w)
@@ -85,7 +105,6 @@ int lc_worker_init(struct lc_worker *w, uint32_t index, uint32_t nconns,
     w->nconns = nconns;
     w->wake_fd = -1;
     w->loop.fd = -1;
-    w->first_connect_errno = 0;
     int rc = lc_loop_init(&w->loop, err);
     if (rc != 0)
         return rc;
@@ -99,9 +118,15 @@ int lc_worker_init(struct lc_worker *w, uint32_t index, uint32_t nconns,
     w->buf = malloc(READ_BUF_BYTES);
     if (!w->conns || !w->idle || !w->buf || lc_timer_heap_init(&w->timers, nconns + 1) != 0)
         return lc_error_set(err, LC_ENOMEM, "out of memory for %u connections", nconns);
-    for (int i = 0; i < 2; i++)
-        if (lc_recorder_init(&w->rec[i]) != 0)
-            return lc_error_set(err, LC_ENOMEM, "out of memory for histograms");
+    w->nrec = plan->request_count + 1;
+    for (int i = 0; i < 2; i++) {
+        w->rec[i] = calloc(w->nrec, sizeof(*w->rec[i]));
+        if (!w->rec[i])
+            return lc_error_set(err, LC_ENOMEM, "out of memory for recorders");
+        for (size_t k = 0; k < w->nrec; k++)
+            if (lc_recorder_init(&w->rec[i][k]) != 0)
+                return lc_error_set(err, LC_ENOMEM, "out of memory for histograms");
+    }
     if (plan->request_count > 1) {
         w->mix_cdf = calloc(plan->request_count, sizeof(double));
         if (!w->mix_cdf)
@@ -113,6 +138,13 @@ int lc_worker_init(struct lc_worker *w, uint32_t index, uint32_t nconns,
         for (size_t i = 0; i < plan->request_count; i++) {
             acc += plan->requests[i].weight / sum;
             w->mix_cdf[i] = acc;
+        }
+    }
+    for (size_t i = 0; i < plan->request_count; i++) {
+        if (plan->requests[i].expect_body && !w->match_scratch) {
+            w->match_scratch = malloc(2 * MATCH_MAX);
+            if (!w->match_scratch)
+                return lc_error_set(err, LC_ENOMEM, "out of memory");
         }
     }
     for (uint32_t i = 0; i < nconns; i++) {
@@ -133,15 +165,22 @@ void lc_worker_free(struct lc_worker *w)
             if (w->conns[i].fd >= 0)
                 close(w->conns[i].fd);
             free(w->conns[i].spill);
+            free(w->conns[i].carry);
         }
     }
     free(w->conns);
     free(w->idle);
     free(w->buf);
     free(w->mix_cdf);
+    free(w->match_scratch);
     lc_timer_heap_free(&w->timers);
-    lc_recorder_free(&w->rec[0]);
-    lc_recorder_free(&w->rec[1]);
+    for (int i = 0; i < 2; i++) {
+        if (!w->rec[i])
+            continue;
+        for (size_t k = 0; k < w->nrec; k++)
+            lc_recorder_free(&w->rec[i][k]);
+        free(w->rec[i]);
+    }
     if (w->wake_fd >= 0)
         close(w->wake_fd);
     lc_loop_close(&w->loop);
@@ -238,7 +277,7 @@ static int connect_fail_kind(int e)
 static void connect_failed(struct lc_worker *w, struct lc_conn *c, int e, uint64_t now)
 {
     if (w->running) {
-        struct lc_recorder *r = rec(w);
+        struct lc_recorder *r = rec_conn(w);
         r->failed++;
         r->fail[connect_fail_kind(e)]++;
     } else if (!w->first_connect_errno) {
@@ -249,13 +288,19 @@ static void connect_failed(struct lc_worker *w, struct lc_conn *c, int e, uint64
     schedule_reconnect(w, c, now, backoff_ns(w, c));
 }
 
+/* Is this connection one of the current phase's active users (closed model)? */
+static inline int is_user(struct lc_worker *w, const struct lc_conn *c)
+{
+    return c->index < w->users;
+}
+
 /*
  * Work for a connection that has just become free: after a connect, or after
  * its last response (`after_response`: closed-model users think first).
  */
 static void conn_ready(struct lc_worker *w, struct lc_conn *c, uint64_t now, int after_response)
 {
-    const struct lc_load_plan *plan = plan_of(w);
+    const struct lc_load_phase *ph = phase_of(w);
     c->state = C_IDLE;
     if (!w->running)
         return;
@@ -263,15 +308,17 @@ static void conn_ready(struct lc_worker *w, struct lc_conn *c, uint64_t now, int
         c->state = C_DONE;
         return;
     }
-    if (plan->model == LC_MODEL_OPEN) {
+    if (ph->model == LC_MODEL_OPEN) {
         w->idle[w->idle_count++] = c->index;
         dispatch_open(w, now);
         return;
     }
-    if (plan->think_max_ns > 0 && after_response) {
-        uint64_t think = plan->think_min_ns;
-        if (plan->think_max_ns > plan->think_min_ns)
-            think = lc_rng_range(&w->rng, plan->think_min_ns, plan->think_max_ns);
+    if (!is_user(w, c))
+        return; /* not a user in this phase now; woken when the level rises */
+    if (ph->think_max_ns > 0 && after_response) {
+        uint64_t think = ph->think_min_ns;
+        if (ph->think_max_ns > ph->think_min_ns)
+            think = lc_rng_range(&w->rng, ph->think_min_ns, ph->think_max_ns);
         c->state = C_THINKING;
         arm(w, c, now + think);
         return;
@@ -281,7 +328,7 @@ static void conn_ready(struct lc_worker *w, struct lc_conn *c, uint64_t now, int
 
 static void on_connected(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 {
-    struct lc_recorder *r = rec(w);
+    struct lc_recorder *r = rec_conn(w);
     lc_timer_heap_remove(&w->timers, &c->timer);
     lc_hdr_record(&r->connect, (int64_t)(now - c->connect_start_ns));
     r->connects++;
@@ -290,7 +337,6 @@ static void on_connected(struct lc_worker *w, struct lc_conn *c, uint64_t now)
     c->ever_connected = 1;
     c->backoff_step = 0;
     w->active++;
-    c->state = C_IDLE;
     conn_ready(w, c, now, 0);
 }
 
@@ -331,7 +377,7 @@ static void start_connect(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 static void fail_conn(struct lc_worker *w, struct lc_conn *c, int kind, int http1_error,
                       uint64_t now)
 {
-    struct lc_recorder *r = rec(w);
+    struct lc_recorder *r = c->inflight ? rec_req(w, c) : rec_conn(w);
     uint64_t n = c->inflight ? c->inflight : 1;
     if (w->running) {
         r->failed += n;
@@ -349,16 +395,16 @@ static void fail_conn(struct lc_worker *w, struct lc_conn *c, int kind, int http
 
 /* ---- requests ---------------------------------------------------------- */
 
-static const struct lc_load_request *pick_request(struct lc_worker *w)
+static size_t pick_request(struct lc_worker *w)
 {
     const struct lc_load_plan *plan = plan_of(w);
     if (plan->request_count == 1)
-        return &plan->requests[0];
+        return 0;
     double u = lc_rng_uniform(&w->rng);
     for (size_t i = 0; i + 1 < plan->request_count; i++)
         if (u < w->mix_cdf[i])
-            return &plan->requests[i];
-    return &plan->requests[plan->request_count - 1];
+            return i;
+    return plan->request_count - 1;
 }
 
 static void do_write(struct lc_worker *w, struct lc_conn *c, uint64_t now)
@@ -368,7 +414,7 @@ static void do_write(struct lc_worker *w, struct lc_conn *c, uint64_t now)
         ssize_t n = send(c->fd, base + c->write_off, c->write_len - c->write_off, MSG_NOSIGNAL);
         if (n > 0) {
             c->write_off += (size_t)n;
-            rec(w)->bytes_out += (uint64_t)n;
+            rec_req(w, c)->bytes_out += (uint64_t)n;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -388,14 +434,14 @@ static void do_write(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 static void send_request(struct lc_worker *w, struct lc_conn *c, uint64_t now, uint64_t intended)
 {
     const struct lc_load_plan *plan = plan_of(w);
-    struct lc_recorder *r = rec(w);
-    const struct lc_load_request *req = pick_request(w);
-    uint64_t depth = plan->pipeline;
+    c->req_index = pick_request(w);
+    c->req = &plan->requests[c->req_index];
+    struct lc_recorder *r = rec_req(w, c);
+    uint64_t depth = phase_of(w)->model == LC_MODEL_CLOSED ? plan->pipeline : 1;
     if (depth > w->share - w->issued)
         depth = w->share - w->issued;
-    c->req = req;
     c->write_off = 0;
-    c->write_len = req->len * depth;
+    c->write_len = c->req->len * depth;
     c->intended_ns = intended;
     c->sent_ns = now;
     c->inflight = (uint16_t)depth;
@@ -406,10 +452,42 @@ static void send_request(struct lc_worker *w, struct lc_conn *c, uint64_t now, u
     r->sent += depth;
     uint64_t lag = now > intended ? now - intended : 0;
     lc_hdr_record(&r->lag, (int64_t)lag);
-    if (lag > plan->late_tolerance_ns && plan->model == LC_MODEL_OPEN)
+    if (lag > plan->late_tolerance_ns && phase_of(w)->model == LC_MODEL_OPEN)
         r->late++;
     arm(w, c, now + plan->timeout_ns);
     do_write(w, c, now);
+}
+
+/*
+ * Open model: the worker's next arrival. Arrivals fall where the phase's
+ * cumulative level (requests so far) crosses k + 1/2; worker i takes every
+ * T-th of them, starting at k = i, so together the workers form one evenly
+ * spaced schedule that follows ramps without bursts. Poisson arrivals advance
+ * by exponential steps of mean T in the same cumulative scale.
+ */
+static void advance_schedule(struct lc_worker *w)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    uint32_t threads = plan->threads ? plan->threads : 1;
+    if (plan->arrival == LC_ARRIVAL_POISSON)
+        w->next_n += lc_rng_exponential(&w->rng, (double)threads);
+    else
+        w->next_n += threads;
+    uint64_t t = lc_load_phase_time_of(phase_of(w), w->next_n);
+    w->next_due_ns = t == UINT64_MAX ? UINT64_MAX : w->phase_start_ns + t;
+    if (w->next_due_ns >= w->phase_end_ns)
+        w->next_due_ns = UINT64_MAX; /* the phase ends first */
+}
+
+static void start_schedule(struct lc_worker *w)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    uint32_t threads = plan->threads ? plan->threads : 1;
+    if (plan->arrival == LC_ARRIVAL_POISSON)
+        w->next_n = -(double)threads; /* the first step lands on an exponential draw */
+    else
+        w->next_n = (double)w->index + 0.5 - threads;
+    advance_schedule(w);
 }
 
 /* Open model: send every request that is due on the idle connections. */
@@ -420,12 +498,7 @@ static void dispatch_open(struct lc_worker *w, uint64_t now)
         if (c->state != C_IDLE || c->fd < 0)
             continue; /* it closed while idle */
         uint64_t intended = w->next_due_ns;
-        w->sched_index++;
-        if (plan_of(w)->arrival == LC_ARRIVAL_POISSON)
-            w->next_due_ns += (uint64_t)lc_rng_exponential(&w->rng, w->interval_ns);
-        else
-            w->next_due_ns =
-                w->sched_start_ns + (uint64_t)((double)w->sched_index * w->interval_ns);
+        advance_schedule(w);
         send_request(w, c, now, intended);
     }
 }
@@ -436,8 +509,12 @@ static void dispatch_open(struct lc_worker *w, uint64_t now)
  */
 static int complete_response(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 {
-    struct lc_recorder *r = rec(w);
+    struct lc_recorder *r = rec_req(w, c);
     r->completed++;
+    if (c->status_bad)
+        r->status_failed[c->status]++;
+    else if (c->req->expect_body && !c->body_matched && !c->req->is_head)
+        r->body_check_failed++;
     lc_hdr_record(&r->latency, (int64_t)(now - c->intended_ns));
     lc_hdr_record(&r->service, (int64_t)(now - c->sent_ns));
     c->in_body = 0;
@@ -481,6 +558,68 @@ static int spill_append(struct lc_worker *w, struct lc_conn *c, const char *data
 }
 
 /*
+ * `expect: body_contains`: look for the text in the body bytes of one read,
+ * including across the boundary with the previous read (its tail is kept in
+ * c->carry). Matches the raw bytes: chunk framing inside the text defeats it.
+ */
+static void match_body(struct lc_worker *w, struct lc_conn *c, const char *data, size_t len)
+{
+    const char *needle = c->req->expect_body;
+    size_t n = c->req->expect_body_len;
+    if (c->body_matched || len == 0)
+        return;
+    if (!c->carry && n > 1 && !(c->carry = malloc(MATCH_MAX)))
+        return; /* out of memory: the check is skipped, never a false error */
+    if (c->carry_len > 0) {
+        size_t head = len < n - 1 ? len : n - 1;
+        memcpy(w->match_scratch, c->carry, c->carry_len);
+        memcpy(w->match_scratch + c->carry_len, data, head);
+        if (memmem(w->match_scratch, c->carry_len + head, needle, n)) {
+            c->body_matched = 1;
+            return;
+        }
+    }
+    if (memmem(data, len, needle, n)) {
+        c->body_matched = 1;
+        return;
+    }
+    if (n > 1) { /* keep the last n - 1 bytes seen for the next read */
+        size_t keep = n - 1;
+        if (len >= keep) {
+            memcpy(c->carry, data + len - keep, keep);
+            c->carry_len = (uint16_t)keep;
+        } else {
+            size_t old = c->carry_len + len > keep ? keep - len : c->carry_len;
+            memmove(c->carry, c->carry + c->carry_len - old, old);
+            memcpy(c->carry + old, data, len);
+            c->carry_len = (uint16_t)(old + len);
+        }
+    }
+}
+
+/* The head of a final response was parsed: judge its status, start its body. */
+static void start_body(struct lc_conn *c, const struct lc_http1_response_head *head)
+{
+    const struct lc_load_request *req = c->req;
+    int status = head->status < LC_STATUS_MAX ? head->status : LC_STATUS_MAX - 1;
+    c->status = (uint16_t)status;
+    if (req->expect_status_count) {
+        c->status_bad = 1;
+        for (size_t i = 0; i < req->expect_status_count; i++)
+            if (req->expect_status[i] == head->status)
+                c->status_bad = 0;
+    } else {
+        c->status_bad = status >= 400;
+    }
+    c->body_matched = 0;
+    c->carry_len = 0;
+    lc_http1_body_init_response(&c->body, head, req->is_head);
+    if (!lc_http1_keep_alive(head->minor_version, &head->framing))
+        c->close_after = 1;
+    c->in_body = 1;
+}
+
+/*
  * Parse `len` bytes that arrived on c, in place. Returns 1 when the
  * connection was closed while doing so.
  */
@@ -488,12 +627,12 @@ static int process_bytes(struct lc_worker *w, struct lc_conn *c, const char *dat
                          uint64_t now)
 {
     const struct lc_load_plan *plan = plan_of(w);
-    struct lc_recorder *r = rec(w);
     while (len > 0) {
         if (c->inflight == 0) {
             fail_conn(w, c, LC_FAIL_UNEXPECTED_DATA, 0, now);
             return 1;
         }
+        struct lc_recorder *r = rec_req(w, c);
         if (!c->got_first_byte) {
             lc_hdr_record(&r->ttfb, (int64_t)(now - c->sent_ns));
             c->got_first_byte = 1;
@@ -539,11 +678,7 @@ static int process_bytes(struct lc_worker *w, struct lc_conn *c, const char *dat
             if (head.status < 200 && head.status != 101)
                 continue; /* an interim response: the final one follows */
             r->status[head.status < LC_STATUS_MAX ? head.status : LC_STATUS_MAX - 1]++;
-            lc_http1_body_init_response(&c->body, &head, c->req->is_head);
-            if (head.framing.conn_close ||
-                (head.minor_version == 0 && !head.framing.conn_keep_alive))
-                c->close_after = 1;
-            c->in_body = 1;
+            start_body(c, &head);
         }
         if (!c->body.done) {
             ssize_t fed = lc_http1_body_feed(&c->body, data, len);
@@ -551,6 +686,8 @@ static int process_bytes(struct lc_worker *w, struct lc_conn *c, const char *dat
                 fail_conn(w, c, LC_FAIL_MALFORMED, c->body.error, now);
                 return 1;
             }
+            if (c->req->expect_body)
+                match_body(w, c, data, (size_t)fed);
             data += fed;
             len -= (size_t)fed;
         }
@@ -588,7 +725,7 @@ static void on_readable(struct lc_worker *w, struct lc_conn *c, uint64_t now)
     for (;;) {
         ssize_t n = recv(c->fd, w->buf, READ_BUF_BYTES, 0);
         if (n > 0) {
-            rec(w)->bytes_in += (uint64_t)n;
+            (c->inflight ? rec_req(w, c) : rec_conn(w))->bytes_in += (uint64_t)n;
             if (process_bytes(w, c, w->buf, (size_t)n, now))
                 return;
             /* A short read drained the socket: do not read again for EAGAIN. */
@@ -647,6 +784,8 @@ static void on_timer(struct lc_worker *w, struct lc_conn *c, uint64_t now)
     case C_THINKING:
         if (w->stopping || w->issued >= w->share)
             c->state = C_DONE;
+        else if (!is_user(w, c) || phase_of(w)->model != LC_MODEL_CLOSED)
+            conn_ready(w, c, now, 0);
         else
             send_request(w, c, now, c->timer.deadline_ns);
         break;
@@ -657,6 +796,93 @@ static void on_timer(struct lc_worker *w, struct lc_conn *c, uint64_t now)
     default:
         break;
     }
+}
+
+/* ---- phases and levels ------------------------------------------------- */
+
+/* This worker's share of `total` (users or connections): an even split. */
+static uint32_t share_of(struct lc_worker *w, uint32_t total)
+{
+    uint32_t threads = plan_of(w)->threads ? plan_of(w)->threads : 1;
+    uint32_t n = total / threads + (w->index < total % threads);
+    return n < w->nconns ? n : w->nconns;
+}
+
+/*
+ * Closed model: follow the level. Users added start at once (connecting
+ * first when needed); users removed finish their request and then rest,
+ * keeping their connections.
+ */
+static void apply_level(struct lc_worker *w, uint64_t now)
+{
+    const struct lc_load_phase *ph = phase_of(w);
+    if (ph->model != LC_MODEL_CLOSED)
+        return;
+    double level = lc_load_phase_level(ph, now - w->phase_start_ns);
+    uint32_t want = share_of(w, (uint32_t)(level + 1e-9));
+    if (want == w->users)
+        return;
+    uint32_t old = w->users;
+    w->users = want;
+    for (uint32_t i = old; i < want; i++) {
+        struct lc_conn *c = &w->conns[i];
+        if (c->state == C_IDLE)
+            conn_ready(w, c, now, 0);
+        else if (c->state == C_CLOSED && !lc_timer_armed(&c->timer))
+            start_connect(w, c, now);
+    }
+}
+
+static int stage_ramps(const struct lc_load_phase *ph)
+{
+    for (size_t i = 0; i < ph->stage_count; i++)
+        if (ph->stages[i].from != ph->stages[i].to)
+            return 1;
+    return 0;
+}
+
+/* Enter phase i at its start time. */
+static void enter_phase(struct lc_worker *w, size_t i, uint64_t start_ns, uint64_t now)
+{
+    w->phase = i;
+    w->phase_start_ns = start_ns;
+    const struct lc_load_phase *ph = phase_of(w);
+    w->phase_end_ns = ph->duration_ns ? start_ns + ph->duration_ns : UINT64_MAX;
+    w->ramping = stage_ramps(ph);
+    w->idle_count = 0;
+    if (ph->model == LC_MODEL_OPEN) {
+        w->users = 0;
+        start_schedule(w);
+        for (uint32_t k = 0; k < w->nconns; k++) {
+            struct lc_conn *c = &w->conns[k];
+            if (c->state == C_IDLE || c->state == C_THINKING) {
+                lc_timer_heap_remove(&w->timers, &c->timer);
+                c->state = C_IDLE;
+                w->idle[w->idle_count++] = c->index;
+            } else if (c->state == C_CLOSED && !lc_timer_armed(&c->timer)) {
+                start_connect(w, c, now);
+            }
+        }
+        dispatch_open(w, now);
+    } else {
+        w->next_due_ns = UINT64_MAX;
+        w->users = 0; /* apply_level wakes the idle ones among the new phase's users */
+        apply_level(w, now);
+    }
+}
+
+/* Move to the phase that `now` falls in; returns 0 when the last phase is over. */
+static int follow_phases(struct lc_worker *w, uint64_t now)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    while (now >= w->phase_end_ns) {
+        if (w->phase + 1 >= plan->phase_count)
+            return 0;
+        enter_phase(w, w->phase + 1, w->phase_end_ns, now);
+    }
+    if (w->ramping)
+        apply_level(w, now);
+    return 1;
 }
 
 /* ---- the loop ---------------------------------------------------------- */
@@ -674,7 +900,7 @@ static void maybe_tick(struct lc_worker *w)
     uint64_t req = __atomic_load_n(&w->shared->tick_req, __ATOMIC_ACQUIRE);
     if (req == w->tick_seen)
         return;
-    rec(w)->active = w->active;
+    w->rec[w->cur][w->nrec - 1].active = w->active;
     w->cur ^= 1;
     w->tick_seen = req;
     __atomic_store_n(&w->tick_ack, req, __ATOMIC_RELEASE);
@@ -696,12 +922,12 @@ static void loop_once(struct lc_worker *w, uint64_t deadline)
     struct lc_timer *first = lc_timer_heap_peek(&w->timers);
     if (first && first->deadline_ns < deadline)
         deadline = first->deadline_ns;
-    if (w->running && !w->stopping && plan_of(w)->model == LC_MODEL_OPEN && w->idle_count > 0 &&
-        w->next_due_ns < deadline)
+    if (w->running && !w->stopping && w->idle_count > 0 && w->next_due_ns < deadline)
         deadline = w->next_due_ns;
     int64_t wait = deadline > now ? (int64_t)(deadline - now) : 0;
-    if (wait > (int64_t)MAX_WAIT_NS)
-        wait = MAX_WAIT_NS;
+    int64_t cap = w->ramping ? (int64_t)RAMP_WAIT_NS : (int64_t)MAX_WAIT_NS;
+    if (wait > cap)
+        wait = cap;
     int n = lc_loop_wait(&w->loop, evs, MAX_EVENTS, wait);
     for (int i = 0; i < n; i++) {
         if (evs[i].ptr == &w->wake_fd) {
@@ -714,27 +940,37 @@ static void loop_once(struct lc_worker *w, uint64_t deadline)
     struct lc_timer *t;
     while ((t = lc_timer_heap_pop_expired(&w->timers, now)) != NULL)
         on_timer(w, conn_of_timer(t), now);
-    if (w->running && plan_of(w)->model == LC_MODEL_OPEN)
+    if (w->running)
         dispatch_open(w, now);
 }
 
-/* Connect every connection once, bounded by the connect timeout. */
+/*
+ * Connect before the start: every connection of an open first phase, the
+ * first phase's initial users of a closed one, and at least one connection
+ * (a probe: a target that refuses everything is reported before the start).
+ */
 static void initial_connects(struct lc_worker *w)
 {
     const struct lc_load_plan *plan = plan_of(w);
+    const struct lc_load_phase *first = &plan->phases[0];
+    uint32_t n = w->nconns;
+    if (first->model == LC_MODEL_CLOSED)
+        n = share_of(w, (uint32_t)(lc_load_phase_level(first, 0) + 1e-9));
+    if (n == 0 && w->nconns > 0)
+        n = 1;
     uint64_t now = lc_clock_now_ns();
     uint64_t deadline = now + plan->connect_timeout_ns;
-    for (uint32_t i = 0; i < w->nconns; i++)
+    for (uint32_t i = 0; i < n; i++)
         start_connect(w, &w->conns[i], now);
     for (;;) {
         uint32_t pending = 0;
-        for (uint32_t i = 0; i < w->nconns; i++)
+        for (uint32_t i = 0; i < n; i++)
             pending += w->conns[i].state == C_CONNECTING;
         if (pending == 0 || lc_clock_now_ns() >= deadline)
             break;
         loop_once(w, deadline);
     }
-    for (uint32_t i = 0; i < w->nconns; i++)
+    for (uint32_t i = 0; i < n; i++)
         if (w->conns[i].state == C_CONNECTING)
             connect_failed(w, &w->conns[i], ETIMEDOUT, lc_clock_now_ns());
     w->established_at_start = w->active;
@@ -743,16 +979,11 @@ static void initial_connects(struct lc_worker *w)
 /* Count the open-model requests that were due before `stop_ns` but never sent. */
 static void count_unsent(struct lc_worker *w, uint64_t stop_ns)
 {
-    if (plan_of(w)->model != LC_MODEL_OPEN)
+    if (phase_of(w)->model != LC_MODEL_OPEN)
         return;
     while (w->next_due_ns < stop_ns && w->issued + w->unsent < w->share) {
         w->unsent++;
-        w->sched_index++;
-        if (plan_of(w)->arrival == LC_ARRIVAL_POISSON)
-            w->next_due_ns += (uint64_t)lc_rng_exponential(&w->rng, w->interval_ns);
-        else
-            w->next_due_ns =
-                w->sched_start_ns + (uint64_t)((double)w->sched_index * w->interval_ns);
+        advance_schedule(w);
     }
 }
 
@@ -760,28 +991,15 @@ static void start_running(struct lc_worker *w)
 {
     const struct lc_load_plan *plan = plan_of(w);
     uint64_t t0 = w->shared->t0_ns;
-    uint32_t threads = plan->threads;
+    uint32_t threads = plan->threads ? plan->threads : 1;
+    uint64_t total = lc_load_plan_duration(plan);
     w->running = 1;
-    w->end_ns = plan->duration_ns ? t0 + plan->warmup_ns + plan->duration_ns : UINT64_MAX;
+    w->end_ns = total == UINT64_MAX ? UINT64_MAX : t0 + total;
     w->share = UINT64_MAX;
-    if (plan->max_requests) {
+    if (plan->max_requests)
         w->share = plan->max_requests / threads + (w->index < plan->max_requests % threads);
-    }
-    if (plan->model == LC_MODEL_OPEN) {
-        double per_worker = plan->rate_per_s / threads;
-        w->interval_ns = 1e9 / per_worker;
-        /* Workers interleave: together they form one evenly spaced schedule. */
-        w->sched_start_ns = t0 + (uint64_t)((double)w->index * 1e9 / plan->rate_per_s);
-        w->next_due_ns = w->sched_start_ns;
-        if (plan->arrival == LC_ARRIVAL_POISSON)
-            w->next_due_ns = t0 + (uint64_t)lc_rng_exponential(&w->rng, w->interval_ns);
-    }
     uint64_t now = lc_clock_now_ns();
-    for (uint32_t i = 0; i < w->nconns; i++) {
-        struct lc_conn *c = &w->conns[i];
-        if (c->state == C_IDLE)
-            conn_ready(w, c, now, 0);
-    }
+    enter_phase(w, 0, t0, now);
 }
 
 void *lc_worker_main(void *arg)
@@ -804,7 +1022,7 @@ void *lc_worker_main(void *arg)
         maybe_tick(w);
         uint64_t now = lc_clock_now_ns();
         int mode = __atomic_load_n(&w->shared->stop_mode, __ATOMIC_RELAXED);
-        if (mode == LC_STOP_NOW || now >= w->end_ns) {
+        if (mode == LC_STOP_NOW || now >= w->end_ns || !follow_phases(w, now)) {
             count_unsent(w, now < w->end_ns ? now : w->end_ns);
             break;
         }
@@ -818,6 +1036,8 @@ void *lc_worker_main(void *arg)
         if (w->stopping && (inflight_total(w) == 0 || now >= graceful_end))
             break;
         uint64_t deadline = w->end_ns < graceful_end ? w->end_ns : graceful_end;
+        if (w->phase_end_ns < deadline)
+            deadline = w->phase_end_ns;
         loop_once(w, deadline);
     }
 out:
@@ -831,7 +1051,7 @@ out:
         }
         drop_spill(c);
     }
-    rec(w)->active = 0;
+    w->rec[w->cur][w->nrec - 1].active = 0;
     __atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
     return NULL;
 }

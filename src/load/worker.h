@@ -47,25 +47,32 @@ struct lc_worker {
     struct lc_rng rng;
     double *mix_cdf; /* cumulative request weights, when the plan has several */
 
-    /* Recorders: the worker writes rec[cur]; the aggregator reads rec[cur ^ 1]
-     * after the worker acknowledged a tick (tick_ack == tick it asked for). */
-    struct lc_recorder rec[2];
+    /* Recorders: one per request template plus one (the last) for
+     * connection-level events. The worker writes rec[cur][...]; the aggregator
+     * reads rec[cur ^ 1][...] after the worker acknowledged a tick
+     * (tick_ack == the tick it asked for). */
+    struct lc_recorder *rec[2];
+    size_t nrec;
     int cur;
     uint64_t tick_seen;
     uint64_t tick_ack; /* atomic */
     int finished;      /* atomic: the thread is done; join it */
 
     /* Schedule state. */
-    int running;          /* after the start barrier */
-    int stopping;         /* no new requests */
-    uint64_t end_ns;      /* when the measured phase ends (UINT64_MAX: no time bound) */
-    uint64_t share;       /* this worker's share of max_requests (UINT64_MAX: none) */
-    uint64_t issued;      /* requests sent (or, open model, dispatched) */
-    uint64_t next_due_ns; /* open model: intended start of the next request */
-    uint64_t sched_index; /* open model: index of that request */
-    double interval_ns;   /* open model: mean gap between this worker's requests */
-    uint64_t sched_start_ns;
-    uint32_t active; /* connections currently established */
+    int running;     /* after the start barrier */
+    int stopping;    /* no new requests */
+    uint64_t end_ns; /* when the last phase ends (UINT64_MAX: no time bound) */
+    uint64_t share;  /* this worker's share of max_requests (UINT64_MAX: none) */
+    uint64_t issued; /* requests sent (or, open model, dispatched) */
+    size_t phase;    /* index of the current phase */
+    uint64_t phase_start_ns;
+    uint64_t phase_end_ns;
+    uint32_t users;       /* closed model: this worker's active users now */
+    int ramping;          /* the level changes within the current stage */
+    uint64_t next_due_ns; /* open model: intended start of the next request (UINT64_MAX: none) */
+    double next_n;        /* open model: its position in the phase's cumulative arrivals */
+    uint32_t active;      /* connections currently established */
+    char *match_scratch;  /* body checks: room to search across two reads */
 
     /* Outcome, read by the engine after join. */
     uint32_t established_at_start;
