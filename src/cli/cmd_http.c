@@ -16,6 +16,7 @@
 #include "load/engine.h"
 #include "net/http1_request.h"
 #include "net/url.h"
+#include "results/threshold.h"
 
 const char lc_cmd_http_usage[] =
     "usage: loadcell http URL [options]\n"
@@ -41,6 +42,7 @@ const char lc_cmd_http_usage[] =
     "  -m, --method M         HTTP method (default GET; POST when a body is given)\n"
     "  -H, --header 'K: V'    add a header (repeatable)\n"
     "  -b, --body TEXT        request body\n"
+    "      --no-keepalive     a new connection per request (sends Connection: close)\n"
     "      --body-file FILE   request body from a file\n"
     "Limits:\n"
     "      --timeout DUR      per request, from its send (default 10s); expiry\n"
@@ -48,12 +50,17 @@ const char lc_cmd_http_usage[] =
     "      --connect-timeout DUR  (default 3s)\n"
     "      --graceful-stop DUR    on Ctrl-C, wait this long for requests in\n"
     "                         flight (default 5s); a second Ctrl-C exits at once\n"
+    "Checks:\n"
+    "      --threshold EXPR   pass/fail condition, repeatable, e.g. 'p(99) < 300ms',\n"
+    "                         'error_rate < 1%%', 'rps >= 500' (docs/thresholds.md);\n"
+    "                         any failure makes the exit code 1\n"
     "Output:\n"
     "  -o, --output FILE      write the Result JSON (see docs/result-schema.md)\n"
     "  -q, --quiet            no live progress line\n"
     "      --seed N           seed for arrivals, think times and request mix\n"
     "\n"
-    "Exit codes: 0 ok, 2 bad usage, 3 could not connect or run, 130 interrupted\n"
+    "Exit codes: 0 ok, 1 a threshold failed, 2 bad usage, 3 could not connect or run,\n130 "
+    "interrupted"
     "(the partial result is still printed and written).\n";
 
 enum {
@@ -66,6 +73,8 @@ enum {
     OPT_CONNECT_TIMEOUT,
     OPT_GRACEFUL,
     OPT_SEED,
+    OPT_THRESHOLD,
+    OPT_NO_KEEPALIVE,
     OPT_HELP,
 };
 
@@ -89,6 +98,8 @@ static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -104,7 +115,9 @@ struct http_args {
     const char *body;
     const char *body_file;
     const char *output;
+    struct lc_threshold_list thresholds;
     int quiet;
+    int no_keepalive;
     int rate_given;
     int conns_given;
     int duration_given;
@@ -269,6 +282,12 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         case OPT_SEED:
             rc = lc_parse_u64(optarg, &p->seed, &err);
             break;
+        case OPT_NO_KEEPALIVE:
+            a->no_keepalive = 1;
+            break;
+        case OPT_THRESHOLD:
+            rc = lc_threshold_list_add(&a->thresholds, optarg, LC_THRESHOLD_LOAD, false, &err);
+            break;
         case OPT_HELP:
             fputs(lc_cmd_http_usage, stdout);
             return -1;
@@ -334,6 +353,7 @@ static int build_plan(struct http_args *a, struct lc_load_plan *p, struct lc_err
         .header_count = a->header_count,
         .body = a->body_file ? body : a->body,
         .body_len = a->body_file ? body_len : (a->body ? strlen(a->body) : 0),
+        .close = a->no_keepalive,
     };
     /* An optional warmup phase, then the measured one, at a constant level. */
     double level = a->model == LC_MODEL_OPEN ? a->rate_per_s : (double)p->connections;
@@ -415,14 +435,17 @@ int lc_cmd_http(int argc, char **argv)
     struct http_args args = {0};
     struct lc_load_plan plan = {0};
     struct lc_error err = {0};
-    int rc = parse_args(argc, argv, &args, &plan);
-    if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    if (args.output && lc_http_output_check(args.output, &err) != 0)
-        return lc_cli_fail(&err);
-    if (build_plan(&args, &plan, &err) != 0 || raise_fd_limit(plan.connections, &err) != 0) {
-        lc_load_plan_free(&plan);
-        return lc_cli_fail(&err);
+    struct lc_engine_outcome outcome = {0};
+    lc_threshold_list_init(&args.thresholds);
+    int exit_code = parse_args(argc, argv, &args, &plan);
+    if (exit_code != 0) {
+        exit_code = exit_code < 0 ? 0 : exit_code; /* --help: -1 */
+        goto out;
+    }
+    if ((args.output && lc_http_output_check(args.output, &err) != 0) ||
+        build_plan(&args, &plan, &err) != 0 || raise_fd_limit(plan.connections, &err) != 0) {
+        exit_code = lc_cli_fail(&err);
+        goto out;
     }
 
     struct sigaction sa = {.sa_handler = on_signal};
@@ -434,18 +457,20 @@ int lc_cmd_http(int argc, char **argv)
         .on_tick = live ? progress_line : NULL,
         .interrupted = &interrupted,
     };
-    struct lc_engine_outcome outcome;
-    rc = lc_engine_run(&plan, &hooks, &outcome, &err);
+    int rc = lc_engine_run(&plan, &hooks, &outcome, &err);
     if (live)
         fputs("\r\033[K", stderr);
     if (rc != 0) {
-        lc_load_plan_free(&plan);
-        return lc_cli_fail(&err);
+        exit_code = lc_cli_fail(&err);
+        goto out;
     }
-    int exit_code = lc_http_output_finish(argc, argv, &plan, &outcome, args.output, &err);
-    if (exit_code == LC_EXIT_OK && outcome.partial)
+    exit_code =
+        lc_http_output_finish(argc, argv, &plan, &outcome, &args.thresholds, args.output, &err);
+    if (outcome.partial)
         exit_code = LC_EXIT_INTERRUPTED;
+out:
     lc_engine_outcome_free(&outcome);
     lc_load_plan_free(&plan);
+    lc_threshold_list_free(&args.thresholds);
     return exit_code;
 }

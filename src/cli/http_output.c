@@ -2,6 +2,7 @@
 #include "cli/http_output.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "build_info.h"
@@ -50,8 +51,29 @@ static int add_warnings(const struct lc_load_plan *plan, const struct lc_engine_
     return rc;
 }
 
+/* Judge the thresholds into r and print a verdict line each; returns 1 when one failed. */
+static int judge(const struct lc_threshold_list *l, struct lc_result *r, struct lc_error *err)
+{
+    if (!l || l->n == 0)
+        return 0;
+    struct lc_threshold_outcome *outs = calloc(l->n, sizeof(*outs));
+    if (!outs)
+        return lc_error_set(err, LC_ENOMEM, "out of memory");
+    int rc = lc_threshold_list_eval(l, r, outs, err);
+    if (rc >= 0) {
+        printf("\n  thresholds\n");
+        for (size_t i = 0; i < l->n; i++) {
+            char line[512];
+            printf("    %s\n", lc_threshold_format(l->items[i], &outs[i], line, sizeof(line)));
+        }
+    }
+    free(outs);
+    return rc;
+}
+
 int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan,
-                          const struct lc_engine_outcome *o, const char *output,
+                          const struct lc_engine_outcome *o,
+                          const struct lc_threshold_list *thresholds, const char *output,
                           struct lc_error *err)
 {
     struct lc_result r;
@@ -78,8 +100,13 @@ int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan
         return lc_cli_fail(err);
     }
     lc_summary_print_load(stdout, &r);
+    int judged = judge(thresholds, &r, err);
     fflush(stdout);
-    int exit_code = LC_EXIT_OK;
+    if (judged < 0) {
+        lc_result_free(&r);
+        return lc_cli_fail(err);
+    }
+    int exit_code = judged ? LC_EXIT_FAILED : LC_EXIT_OK;
     if (output) {
         if (lc_result_write_json(&r, output, err) != 0) {
             char line[1024];

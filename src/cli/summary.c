@@ -132,10 +132,11 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
                      "server\n  also delays the sends, so use -R (open model) for the "
                      "user-visible tail.\n");
 
-    fprintf(out, "\n  connections %llu of %llu established at start",
-            (unsigned long long)(r->n_phases ? r->phases[0]->stats.connections_established : 0),
-            (unsigned long long)s->connections_requested);
-    fprintf(out, ", %llu reconnects; %llu in flight at stop\n", (unsigned long long)s->reconnects,
+    fprintf(out,
+            "\n  connections %llu requested, %llu opened (%llu reconnects); %llu requests in "
+            "flight at stop\n",
+            (unsigned long long)s->connections_requested,
+            (unsigned long long)s->connections_established, (unsigned long long)s->reconnects,
             (unsigned long long)s->in_flight_at_stop);
     if (open) {
         const struct lc_hdr *lag = &s->hist[LC_HIST_SCHEDULE_LAG];

@@ -59,6 +59,18 @@ rec=$(field "$SERVE_TMP/close.json" "total['reconnects']")
 [ "$rec" -ge 390 ] || fail "expected ~400 reconnects, got $rec"
 echo "ok: Connection: close -> 400 requests, $rec reconnects, 0 errors"
 
+# Thresholds: all pass -> 0; one fails -> 1, with its verdict in the result.
+"$LOADCELL" http -q -c 2 -n 200 --threshold 'p(99) < 5s' --threshold 'error_rate < 1%' \
+    "$SERVE_URL/" >"$SERVE_TMP/th.txt" || fail "passing thresholds did not exit 0"
+grep -q "PASS  p(99) < 5s" "$SERVE_TMP/th.txt" || fail "no PASS line: $(cat "$SERVE_TMP/th.txt")"
+rc=0
+"$LOADCELL" http -q -c 2 -n 200 --threshold 'p(50) < 1us' -o "$SERVE_TMP/th.json" "$SERVE_URL/" \
+    >"$SERVE_TMP/th.txt" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "a failing threshold exited $rc, expected 1"
+[ "$(field "$SERVE_TMP/th.json" "r['thresholds'][0]['verdict']")" = fail ] || fail "verdict not recorded"
+echo "ok: thresholds pass -> 0, fail -> 1"
+expect_exit 2 "did you mean 'p(99)'" http --threshold 'p99 < 1s' "$SERVE_URL/"
+
 # The result JSON carries the schema, the host and the generator's own cost.
 [ "$(field "$SERVE_TMP/close.json" "r['schema']")" = loadcell.result/1 ] || fail "schema"
 field "$SERVE_TMP/close.json" "r['host']['logical_cores'] > 0 and r['generator']['cpu_sys_s'] >= 0" | grep -q True ||
