@@ -9,6 +9,7 @@
 /* Each subcommand takes argv after the subcommand name (argv[0] is the name). */
 int lc_cmd_http(int argc, char **argv);
 int lc_cmd_serve(int argc, char **argv);
+int lc_cmd_bench(int argc, char **argv);
 int lc_cmd_version(int argc, char **argv);
 int lc_cmd_help(int argc, char **argv);
 

@@ -132,12 +132,17 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
                      "server\n  also delays the sends, so use -R (open model) for the "
                      "user-visible tail.\n");
 
+    /* Connections live across phases: count those opened in any, warmup included. */
+    uint64_t opened = 0, reconnects = 0;
+    for (size_t i = 0; i < r->n_phases; i++) {
+        opened += r->phases[i]->stats.connections_established;
+        reconnects += r->phases[i]->stats.reconnects;
+    }
     fprintf(out,
             "\n  connections %llu requested, %llu opened (%llu reconnects); %llu requests in "
             "flight at stop\n",
-            (unsigned long long)s->connections_requested,
-            (unsigned long long)s->connections_established, (unsigned long long)s->reconnects,
-            (unsigned long long)s->in_flight_at_stop);
+            (unsigned long long)s->connections_requested, (unsigned long long)opened,
+            (unsigned long long)reconnects, (unsigned long long)s->in_flight_at_stop);
     if (open) {
         const struct lc_hdr *lag = &s->hist[LC_HIST_SCHEDULE_LAG];
         double sent = (double)lag->total_count;
