@@ -167,7 +167,7 @@ int lc_load_fill_result(const struct lc_load_plan *plan, const struct lc_engine_
     r->start_wall_ns = out->start_wall_ns;
     r->end_wall_ns = out->end_wall_ns;
     r->duration_ns = out->duration_ns;
-    r->partial = out->partial || out->stopped_by_hook;
+    r->partial = out->partial; /* a stop asked by a hook: the caller says why */
     if (rc == 0 && out->partial)
         rc = lc_result_set_str(&r->stop_reason, "interrupted");
     for (size_t i = 0; rc == 0 && i < out->phase_count; i++)

@@ -157,6 +157,11 @@ struct lc_result_phase {
     double target_rps;        /* open model: peak rate asked for (display only; the mean
                                  rate asked for is stats.target_rps) */
     struct lc_result_stats stats;
+    /* A breakpoint search (a rate ramp with stop_when): the highest rate that
+     * still held and the rate at which stop_when first held (0 when it never did). */
+    bool breakpoint;
+    double breakpoint_held_rps;
+    double breakpoint_failed_rps;
     struct lc_result_named_stats **requests; /* per request name, in first-added order */
     size_t n_requests;
     size_t requests_cap;

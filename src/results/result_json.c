@@ -284,6 +284,12 @@ static json_t *phase_json(struct wr *w, const struct lc_result_phase *ph)
     put(w, o, "duration_ns", ju64(ph->duration_ns));
     put(w, o, "target_users", ju64(ph->target_users));
     put(w, o, "target_rps", jreal(ph->target_rps));
+    if (ph->breakpoint) {
+        json_t *bp = json_object();
+        put(w, bp, "held_rps", jreal(ph->breakpoint_held_rps));
+        put(w, bp, "failed_rps", jreal(ph->breakpoint_failed_rps));
+        put(w, o, "breakpoint", bp);
+    }
     put(w, o, "stats", stats_json(w, &ph->stats));
     put(w, o, "requests", named_json(w, ph->requests, ph->n_requests));
     json_t *series = json_array();
@@ -1143,6 +1149,18 @@ static int rd_phase(struct rd *rd, json_t *o, struct lc_result *r)
         (rc = rd_stats_at(rd, o, &ph->stats)) ||
         (rc = rd_named(rd, o, "requests", ph, phase_get, phase_find)))
         return rc;
+    json_t *bp = rd_object(rd, o, "breakpoint", true, &rc);
+    if (rc)
+        return rc;
+    if (bp) {
+        size_t bm = enter_key(rd, "breakpoint");
+        ph->breakpoint = true;
+        if ((rc = rd_double(rd, bp, "held_rps", &ph->breakpoint_held_rps)) == 0)
+            rc = rd_double(rd, bp, "failed_rps", &ph->breakpoint_failed_rps);
+        leave(rd, bm);
+        if (rc)
+            return rc;
+    }
     json_t *series = rd_array(rd, o, "series", &rc);
     if (!series)
         return rc;
