@@ -484,12 +484,12 @@ static double lgam(double z)
 static double stirling_tail(double z)
 {
     double r = 1.0 / z, r2 = r * r;
-    return r * (1.0 / 12.0 +
-                r2 * (-1.0 / 360.0 +
-                      r2 * (1.0 / 1260.0 +
-                            r2 * (-1.0 / 1680.0 +
-                                  r2 * (1.0 / 1188.0 +
-                                        r2 * (-691.0 / 360360.0 + r2 * (1.0 / 156.0)))))));
+    return r *
+           (1.0 / 12.0 +
+            r2 * (-1.0 / 360.0 +
+                  r2 * (1.0 / 1260.0 +
+                        r2 * (-1.0 / 1680.0 + r2 * (1.0 / 1188.0 + r2 * (-691.0 / 360360.0 +
+                                                                         r2 * (1.0 / 156.0)))))));
 }
 
 /*
@@ -502,8 +502,7 @@ static double lgamma_ratio(double z, double s)
 {
     if (z < 10.0)
         return lgam(z) - lgam(z + s);
-    return -(z - 0.5) * log1p(s / z) - s * log(z + s) + s + stirling_tail(z) -
-           stirling_tail(z + s);
+    return -(z - 0.5) * log1p(s / z) - s * log(z + s) + s + stirling_tail(z) - stirling_tail(z + s);
 }
 
 /* ln B(a, b) = ln Gamma(a) + ln Gamma(b) - ln Gamma(a + b). */
@@ -547,8 +546,7 @@ static double ibeta_cf(double a, double b, double x, double y)
          * whose terms are of the order of lambda, not of a.
          */
         lfront = a * log1p(-lambda / a) + b * log1p(lambda / b) + 0.5 * log(a * b / (a + b)) -
-                 0.5 * log(2.0 * M_PI) - stirling_tail(a) - stirling_tail(b) +
-                 stirling_tail(a + b);
+                 0.5 * log(2.0 * M_PI) - stirling_tail(a) - stirling_tail(b) + stirling_tail(a + b);
     } else {
         double lx = x > 0.5 ? log1p(-y) : log(x);
         double ly = y > 0.5 ? log1p(-x) : log(y);
@@ -898,8 +896,7 @@ static void mw_core(const struct lc_stats_wvalue *a, size_t na, const struct lc_
 }
 
 /* Validate a weighted side and sum its counts. */
-static int check_weighted(const struct lc_stats_wvalue *w, size_t n, uint64_t *total,
-                          bool *sorted)
+static int check_weighted(const struct lc_stats_wvalue *w, size_t n, uint64_t *total, bool *sorted)
 {
     if (n > 0 && !w)
         return LC_EINVAL;

@@ -1,4 +1,4 @@
-/* Statistics over samples of doubles: summaries, outliers, bootstrap, tests, distributions, fits. */
+/* Statistics on samples of doubles: summaries, outliers, bootstrap, tests, distributions, fits. */
 #ifndef LC_CORE_STATS_H
 #define LC_CORE_STATS_H
 
@@ -190,9 +190,9 @@ int lc_stats_welch_moments(double mean_a, double sd_a, uint64_t n_a, double mean
  */
 struct lc_stats_mw {
     uint64_t n_a, n_b;
-    double u_a; /* #pairs (a_i, b_j) with a_i > b_j, plus half the tied pairs */
-    double u_b; /* the same with a and b swapped; u_a + u_b = n_a * n_b */
-    double z;   /* continuity-corrected, > 0 when a tends to be larger; 0 when all tie */
+    double u_a;           /* #pairs (a_i, b_j) with a_i > b_j, plus half the tied pairs */
+    double u_b;           /* the same with a and b swapped; u_a + u_b = n_a * n_b */
+    double z;             /* continuity-corrected, > 0 when a tends to be larger; 0 when all tie */
     double p_two_sided;   /* in [0, 1]; 1 when every value is tied (sigma == 0) */
     double rank_biserial; /* (u_a - u_b) / (n_a n_b) in [-1, 1]: P(a > b) - P(a < b) */
     double cles;          /* common-language effect size u_a / (n_a n_b): P(a > b) + P(a = b) / 2 */
@@ -236,23 +236,32 @@ double lc_stats_normal_quantile(double p);
 #define LC_STATS_INCBETA_MAX 1e15
 
 /*
- * Regularized incomplete beta function I_x(a, b) (continued fraction by
- * Lentz's method, log-gamma from libm). a and b in (0, LC_STATS_INCBETA_MAX],
- * x in [0, 1]; otherwise NaN. Checked against 40-digit references: relative
- * error below 2e-13 for a, b in [0.1, 1e6], and t CDFs below 1e-13.
+ * Regularized incomplete beta function I_x(a, b): a continued fraction
+ * (DLMF 8.17.22, odd contraction) by Lentz's method, log-gamma from libm
+ * (lgamma_r). a and b in (0, LC_STATS_INCBETA_MAX], x in [0, 1]; otherwise
+ * NaN (also NaN if the fraction failed to converge, which a sweep of a, b
+ * over [1e-300, 1e15] never produced). Against 40-digit references the
+ * relative error stayed below 2e-13 for a, b in [0.1, 1e6], and is ~1e-13
+ * even for results near 1e-250.
  */
 double lc_stats_incbeta(double a, double b, double x);
 
 /*
- * Student t CDF P(T_df <= t). df > 0 (need not be an integer; +INFINITY
- * gives the normal CDF); t may be +-INFINITY. df <= 0 or NaN -> NaN.
+ * Student t CDF P(T_df <= t). df > 0 (need not be an integer; above 1e15,
+ * +INFINITY included, the normal CDF); t may be +-INFINITY. df <= 0 or a NaN
+ * argument -> NaN. Relative error of the smaller tail ~1e-13 (tests: < 5e-14
+ * for df in [0.3, 1e6], tails down to 1e-113).
  */
 double lc_stats_t_cdf(double t, double df);
 
 /*
  * Student t quantile: the t with P(T_df <= t) = p. p in [0, 1] (0 -> -INFINITY,
- * 1 -> +INFINITY), df > 0; otherwise NaN. E.g. lc_stats_t_quantile(0.975, 10)
- * = 2.228... for a 95% two-sided interval.
+ * 1 -> +INFINITY, 0.5 -> 0), df > 0; otherwise NaN. E.g.
+ * lc_stats_t_quantile(0.975, 10) = 2.228... for a 95% two-sided interval.
+ * Closed forms for df = 1 and 2, else a safeguarded Newton iteration on the
+ * CDF (relative error ~1e-14). A quantile beyond 1e150 in size is returned
+ * as +-INFINITY (t^2 overflows there); the tail falls like |t|^-df, so this
+ * needs df < ~2 and an extreme p, e.g. df = 0.5 and p < 1e-75.
  */
 double lc_stats_t_quantile(double p, double df);
 
