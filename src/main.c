@@ -8,6 +8,7 @@
 extern const char lc_cmd_http_usage[];
 extern const char lc_cmd_serve_usage[];
 extern const char lc_cmd_bench_usage[];
+extern const char lc_cmd_run_usage[];
 
 static const char version_usage[] = "usage: loadcell version\n\n"
                                     "Print the version, commit, compiler and built-in features.\n";
@@ -16,6 +17,8 @@ static const char help_usage[] = "usage: loadcell help [COMMAND]\n\n"
 
 const struct lc_cli_command lc_cli_commands[] = {
     {"http", lc_cmd_http, "load-test an HTTP/1.1 URL (closed or open model)", lc_cmd_http_usage},
+    {"run", lc_cmd_run, "run a scenario file: phases, ramps, request mix, thresholds",
+     lc_cmd_run_usage},
     {"bench", lc_cmd_bench, "benchmark commands: runs, scans, scaling fits, comparisons",
      lc_cmd_bench_usage},
     {"serve", lc_cmd_serve, "run the built-in target server", lc_cmd_serve_usage},

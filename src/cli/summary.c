@@ -84,19 +84,34 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
 {
     const struct lc_result_stats *s = &r->total;
     const struct lc_result_load *l = &r->load;
-    int open = l->model == LC_RESULT_MODEL_OPEN;
+    /* Which models the recorded phases used: the notes and rows depend on it. */
+    int n_open = 0, n_closed = 0;
     double secs = 0;
-    for (size_t i = 0; i < r->n_phases; i++)
-        if (r->phases[i]->recorded)
-            secs += (double)r->phases[i]->duration_ns / 1e9;
+    for (size_t i = 0; i < r->n_phases; i++) {
+        if (!r->phases[i]->recorded)
+            continue;
+        secs += (double)r->phases[i]->duration_ns / 1e9;
+        if (r->phases[i]->model == LC_RESULT_MODEL_OPEN)
+            n_open++;
+        else
+            n_closed++;
+    }
+    int open = n_open > 0 && n_closed == 0;
+    int mixed = n_open > 0 && n_closed > 0;
     char b1[24], b2[24];
 
-    fprintf(out, "\n%s  %s model, %u %s, %u thread%s", l->target_url ? l->target_url : "",
-            open ? "open" : "closed", l->connections, open ? "max connections" : "users",
-            l->threads, l->threads == 1 ? "" : "s");
-    if (open)
-        fprintf(out, ", %g req/s %s arrivals", l->rate_per_s,
-                l->arrival == LC_RESULT_ARRIVAL_POISSON ? "poisson" : "uniform");
+    if (r->kind == LC_RESULT_KIND_RUN) {
+        fprintf(out, "\nscenario %s -> %s: %zu phase%s, %u thread%s", r->name ? r->name : "",
+                l->target_url ? l->target_url : "", r->n_phases, r->n_phases == 1 ? "" : "s",
+                l->threads, l->threads == 1 ? "" : "s");
+    } else {
+        fprintf(out, "\n%s  %s model, %u %s, %u thread%s", l->target_url ? l->target_url : "",
+                open ? "open" : "closed", l->connections, open ? "max connections" : "users",
+                l->threads, l->threads == 1 ? "" : "s");
+        if (open)
+            fprintf(out, ", %g req/s %s arrivals", l->rate_per_s,
+                    l->arrival == LC_RESULT_ARRIVAL_POISSON ? "poisson" : "uniform");
+    }
     if (r->partial)
         fprintf(out, "  [PARTIAL: %s]", r->stop_reason ? r->stop_reason : "stopped early");
     fputc('\n', out);
@@ -104,8 +119,8 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
     uint64_t ok = s->requests - s->errors;
     fprintf(out, "\n  requests    %llu in %.2fs, %.1f req/s", (unsigned long long)s->requests, secs,
             secs > 0 ? (double)s->requests / secs : 0.0);
-    if (open)
-        fprintf(out, " (target %g/s)", l->rate_per_s);
+    if (open && s->target_rps > 0)
+        fprintf(out, " (target %.1f/s)", s->target_rps);
     fprintf(out, "; %llu succeeded\n", (unsigned long long)ok);
     fprintf(out, "  transfer    in %s (%s/s), out %s\n",
             lc_format_bytes((double)s->bytes_in, b1, 24),
@@ -116,7 +131,7 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
 
     fprintf(out, "\n  %-10s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s %-8s\n", "", "min", "mean",
             "stdev", "p50", "p90", "p95", "p99", "p99.9", "max");
-    if (open) {
+    if (open || mixed) {
         hist_row(out, "latency", &s->hist[LC_HIST_LATENCY]);
         hist_row(out, "service", &s->hist[LC_HIST_SERVICE]);
     } else {
@@ -124,7 +139,11 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
     }
     hist_row(out, "ttfb", &s->hist[LC_HIST_TTFB]);
     hist_row(out, "connect", &s->hist[LC_HIST_CONNECT]);
-    if (open)
+    if (mixed)
+        fprintf(out, "  open-model phases: latency from each request's scheduled start "
+                     "(coordinated omission\n  corrected); closed-model phases: service time "
+                     "(from the actual send).\n");
+    else if (open)
         fprintf(out, "  latency runs from each request's scheduled start (coordinated omission "
                      "corrected);\n  service time from its actual send.\n");
     else
@@ -143,7 +162,7 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
             "flight at stop\n",
             (unsigned long long)s->connections_requested, (unsigned long long)opened,
             (unsigned long long)reconnects, (unsigned long long)s->in_flight_at_stop);
-    if (open) {
+    if (open || mixed) {
         const struct lc_hdr *lag = &s->hist[LC_HIST_SCHEDULE_LAG];
         double sent = (double)lag->total_count;
         double late_pct = sent > 0 ? 100.0 * (double)s->late_starts / sent : 0;
@@ -158,8 +177,53 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
     if (cpu > 0 && s->requests > 0)
         fprintf(out, "  generator   CPU %.2fs user + %.2fs sys = %.2f us per request\n",
                 r->gen_cpu_user_s, r->gen_cpu_sys_s, cpu * 1e6 / (double)s->requests);
-    percentile_chart(out, open ? &s->hist[LC_HIST_LATENCY] : &s->hist[LC_HIST_SERVICE]);
+    percentile_chart(out, open || mixed ? &s->hist[LC_HIST_LATENCY] : &s->hist[LC_HIST_SERVICE]);
     for (size_t i = 0; i < r->n_warnings; i++)
         fprintf(out, "\n  WARNING: %s", r->warnings[i]);
     fputc('\n', out);
+}
+
+void lc_summary_print_phases(FILE *out, const struct lc_result *r)
+{
+    if (r->n_phases < 2 && !(r->n_phases == 1 && r->phases[0]->breakpoint))
+        return;
+    fprintf(out, "\n  %-14s %-6s %8s %10s %9s %10s %7s %-8s %-8s %-8s\n", "phase", "model", "time",
+            "level", "requests", "req/s", "errors", "p50", "p95", "p99");
+    for (size_t i = 0; i < r->n_phases; i++) {
+        const struct lc_result_phase *ph = r->phases[i];
+        const struct lc_result_stats *s = &ph->stats;
+        int open = ph->model == LC_RESULT_MODEL_OPEN;
+        const struct lc_hdr *h = open ? &s->hist[LC_HIST_LATENCY] : &s->hist[LC_HIST_SERVICE];
+        if (!open && !s->has_hist[LC_HIST_SERVICE])
+            h = &s->hist[LC_HIST_LATENCY];
+        char level[32], b[3][24];
+        if (open)
+            snprintf(level, sizeof(level), "%.0f/s", ph->target_rps);
+        else
+            snprintf(level, sizeof(level), "%u users", ph->target_users);
+        fprintf(out, "  %-14.14s %-6s %7.1fs %10s %9llu %10.1f %6.2f%% %-8s %-8s %-8s%s\n",
+                ph->name, open ? "open" : "closed", (double)ph->duration_ns / 1e9, level,
+                (unsigned long long)s->requests, s->rps, lc_result_stats_error_rate(s) * 100,
+                dur(lc_hdr_value_at_percentile(h, 50), b[0], 24),
+                dur(lc_hdr_value_at_percentile(h, 95), b[1], 24),
+                dur(lc_hdr_value_at_percentile(h, 99), b[2], 24),
+                ph->recorded ? "" : "  (not recorded)");
+        for (size_t k = 0; k < ph->n_requests; k++) {
+            const struct lc_result_stats *q = &ph->requests[k]->stats;
+            const struct lc_hdr *qh = open || !q->has_hist[LC_HIST_SERVICE]
+                                          ? &q->hist[LC_HIST_LATENCY]
+                                          : &q->hist[LC_HIST_SERVICE];
+            fprintf(out, "    %-12.12s %26s %9llu %10.1f %6.2f%% %-8s %-8s %-8s\n",
+                    ph->requests[k]->name, "", (unsigned long long)q->requests, q->rps,
+                    lc_result_stats_error_rate(q) * 100,
+                    dur(lc_hdr_value_at_percentile(qh, 50), b[0], 24),
+                    dur(lc_hdr_value_at_percentile(qh, 95), b[1], 24),
+                    dur(lc_hdr_value_at_percentile(qh, 99), b[2], 24));
+        }
+        if (ph->breakpoint)
+            fprintf(out, "    breakpoint: held up to %.1f/s%s\n", ph->breakpoint_held_rps,
+                    ph->breakpoint_failed_rps > 0 ? "" : " (stop_when never held)");
+        if (ph->breakpoint && ph->breakpoint_failed_rps > 0)
+            fprintf(out, "    breakpoint: failed at %.1f/s\n", ph->breakpoint_failed_rps);
+    }
 }

@@ -189,8 +189,15 @@ static void tick(struct aggregator *ag, uint64_t tick_ns)
                 }
                 break;
             }
-            /* A finished worker keeps its data in rec[cur]; it is read after join. */
-            if (__atomic_load_n(&w->finished, __ATOMIC_ACQUIRE) || lc_clock_now_ns() > give_up)
+            /* A finished worker no longer writes: take what it left in rec[cur]. */
+            if (__atomic_load_n(&w->finished, __ATOMIC_ACQUIRE)) {
+                for (size_t r = 0; r < ag->nrec; r++) {
+                    lc_recorder_merge(&ag->interval[r], &w->rec[w->cur][r]);
+                    lc_recorder_reset(&w->rec[w->cur][r]);
+                }
+                break;
+            }
+            if (lc_clock_now_ns() > give_up)
                 break;
             lc_clock_sleep_ns(50 * LC_NS_PER_US, NULL);
         }

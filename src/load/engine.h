@@ -19,7 +19,7 @@ struct lc_series_point {
     uint64_t requests; /* requests that ended in the interval (a response or a failure) */
     uint64_t errors;   /* failures plus responses that count as errors */
     uint64_t bytes_in;
-    uint32_t active;                        /* connections open at the end of the interval */
+    uint32_t active; /* at the interval's end: active users (closed) or open connections (open) */
     double target_rate;                     /* open model: the requested rate; 0 when closed */
     double target_users;                    /* closed model: the users asked for; 0 when open */
     int64_t p50_ns, p90_ns, p99_ns, max_ns; /* latency of the responses in the interval */

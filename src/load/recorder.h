@@ -62,7 +62,7 @@ struct lc_recorder {
     uint64_t connects;   /* connections established */
     uint64_t reconnects; /* connections re-established after a close or failure */
     uint64_t late;       /* open model: sends later than the late tolerance */
-    uint32_t active;     /* gauge: connections open at the tick (not summed on merge) */
+    uint32_t active; /* gauge at the tick: users (closed) or connections (open); adds on merge */
 };
 
 /* Allocate the histograms. Returns 0 or LC_ENOMEM. */

@@ -50,6 +50,7 @@ struct lc_conn {
     uint8_t ever_connected;
     uint8_t status_bad;   /* the current response's status counts as an error */
     uint8_t body_matched; /* expect body_contains was found in the current body */
+    uint8_t in_idle;      /* open model: listed in w->idle (the entry may be stale) */
     uint16_t inflight;    /* requests sent and not yet answered */
     uint16_t status;      /* the current response's status */
     uint16_t carry_len;   /* body check: bytes kept from the previous read */
@@ -309,7 +310,12 @@ static void conn_ready(struct lc_worker *w, struct lc_conn *c, uint64_t now, int
         return;
     }
     if (ph->model == LC_MODEL_OPEN) {
-        w->idle[w->idle_count++] = c->index;
+        /* A connection that closed while listed and came back keeps its entry:
+         * listing it twice would overflow the list (one slot per connection). */
+        if (!c->in_idle) {
+            c->in_idle = 1;
+            w->idle[w->idle_count++] = c->index;
+        }
         dispatch_open(w, now);
         return;
     }
@@ -495,6 +501,7 @@ static void dispatch_open(struct lc_worker *w, uint64_t now)
 {
     while (!w->stopping && w->idle_count > 0 && w->next_due_ns <= now && w->issued < w->share) {
         struct lc_conn *c = &w->conns[w->idle[--w->idle_count]];
+        c->in_idle = 0;
         if (c->state != C_IDLE || c->fd < 0)
             continue; /* it closed while idle */
         uint64_t intended = w->next_due_ns;
@@ -855,9 +862,11 @@ static void enter_phase(struct lc_worker *w, size_t i, uint64_t start_ns, uint64
         start_schedule(w);
         for (uint32_t k = 0; k < w->nconns; k++) {
             struct lc_conn *c = &w->conns[k];
+            c->in_idle = 0;
             if (c->state == C_IDLE || c->state == C_THINKING) {
                 lc_timer_heap_remove(&w->timers, &c->timer);
                 c->state = C_IDLE;
+                c->in_idle = 1;
                 w->idle[w->idle_count++] = c->index;
             } else if (c->state == C_CLOSED && !lc_timer_armed(&c->timer)) {
                 start_connect(w, c, now);
@@ -900,7 +909,9 @@ static void maybe_tick(struct lc_worker *w)
     uint64_t req = __atomic_load_n(&w->shared->tick_req, __ATOMIC_ACQUIRE);
     if (req == w->tick_seen)
         return;
-    w->rec[w->cur][w->nrec - 1].active = w->active;
+    /* The gauge: active users in a closed phase, open connections in an open one. */
+    w->rec[w->cur][w->nrec - 1].active =
+        phase_of(w)->model == LC_MODEL_CLOSED ? w->users : w->active;
     w->cur ^= 1;
     w->tick_seen = req;
     __atomic_store_n(&w->tick_ack, req, __ATOMIC_RELEASE);
@@ -1042,6 +1053,9 @@ void *lc_worker_main(void *arg)
     }
 out:
     w->inflight_at_stop = inflight_total(w);
+    /* The last interval's gauge: the level at the stop, before the connections close. */
+    w->rec[w->cur][w->nrec - 1].active =
+        phase_of(w)->model == LC_MODEL_CLOSED ? w->users : w->active;
     for (uint32_t i = 0; i < w->nconns; i++) {
         struct lc_conn *c = &w->conns[i];
         lc_timer_heap_remove(&w->timers, &c->timer);
@@ -1051,7 +1065,6 @@ out:
         }
         drop_spill(c);
     }
-    w->rec[w->cur][w->nrec - 1].active = 0;
     __atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
     return NULL;
 }
