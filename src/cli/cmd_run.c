@@ -520,8 +520,10 @@ int lc_cmd_run(int argc, char **argv)
     /* Thresholds and stop conditions: compiled now, so a bad one stops nothing midway. */
     for (size_t i = 0; i < scn->n_thresholds; i++) {
         const struct lc_scenario_expr *e = &scn->thresholds[i];
-        if (e->skipped)
+        if (e->skipped) {
+            printf("  SKIP  %s (its scenario is left out by --only)\n", e->text);
             continue;
+        }
         if (lc_threshold_list_add(&all, e->text, LC_THRESHOLD_ANY, e->abort, &err) != 0 ||
             (e->abort && lc_threshold_list_add(&aborts, e->text, LC_THRESHOLD_ANY, true, &err))) {
             lc_error_at(&err, e->loc.file, e->loc.line, e->loc.col + (err.col ? err.col - 1 : 0));
