@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(cmake make gcc pkg-config libcmocka-dev libjansson-dev zlib1g-dev libyaml-dev
-          clang-format python3 curl procps git)
+          libmicrohttpd-dev clang-format python3 curl procps git prometheus chromium
+          clang libclang-rt-dev)
 if [ "${1:-}" = "--bench" ]; then
     packages+=(wrk nginx-light apache2-utils nghttp2-client hyperfine strace time)
 fi
@@ -28,10 +29,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages of the interoperability tests, pinned by package-lock.json.
+# npm packages of the interoperability and browser tests, pinned by package-lock.json.
 here="$(cd "$(dirname "$0")/.." && pwd)"
-if [ -f "$here/tests/interop/package-lock.json" ] && [ ! -d "$here/tests/interop/node_modules" ]; then
-    echo "install-deps: npm ci in tests/interop"
-    (cd "$here/tests/interop" && npm ci --silent --no-audit --no-fund)
-fi
+for dir in tests/interop tests/browser; do
+    if [ -f "$here/$dir/package-lock.json" ] && [ ! -d "$here/$dir/node_modules" ]; then
+        echo "install-deps: npm ci in $dir"
+        (cd "$here/$dir" && npm ci --silent --no-audit --no-fund)
+    fi
+done
 exit 0

@@ -74,7 +74,7 @@ int lc_parse_duration_ns(const char *s, uint64_t *out_ns, struct lc_error *err)
     double ns = v * scale;
     if (ns > 1e19)
         return lc_error_set(err, LC_ERANGE, "duration '%s' is too long", s);
-    *out_ns = (uint64_t)llround(ns);
+    *out_ns = (uint64_t)round(ns); /* llround stops at 2^63 - 1 ns */
     return 0;
 bad:
     return lc_error_set(err, LC_EINVAL,
@@ -83,28 +83,40 @@ bad:
                         s ? s : "");
 }
 
-/* Split "A..B" into two NUL-terminated copies in a and b; returns 1 if a range. */
+/*
+ * Split "A..B" into two NUL-terminated copies in a and b; returns 1 if a
+ * range, 0 if not, -1 when a part does not fit in size (never truncated: a
+ * truncated part could parse as something else).
+ */
 static int split_range(const char *s, char *a, char *b, size_t size)
 {
     const char *dots = s ? strstr(s, "..") : NULL;
     if (!dots) {
-        snprintf(a, size, "%s", s ? s : "");
-        return 0;
+        int n = snprintf(a, size, "%s", s ? s : "");
+        return n < 0 || (size_t)n >= size ? -1 : 0;
     }
     size_t alen = (size_t)(dots - s);
     if (alen >= size)
-        alen = size - 1;
+        return -1;
     memcpy(a, s, alen);
     a[alen] = '\0';
-    snprintf(b, size, "%s", dots + 2);
-    return 1;
+    int n = snprintf(b, size, "%s", dots + 2);
+    return n < 0 || (size_t)n >= size ? -1 : 1;
+}
+
+static int range_too_long(const char *what, const char *s, struct lc_error *err)
+{
+    return lc_error_set(err, LC_EINVAL, "invalid %s '%.80s%s': too long", what, s,
+                        strlen(s) > 80 ? "..." : "");
 }
 
 int lc_parse_duration_range(const char *s, uint64_t *lo_ns, uint64_t *hi_ns, struct lc_error *err)
 {
     char a[64], b[64];
-    int rc;
-    if (!split_range(s, a, b, sizeof(a))) {
+    int rc, k = split_range(s, a, b, sizeof(a));
+    if (k < 0)
+        return range_too_long("duration", s, err);
+    if (k == 0) {
         rc = lc_parse_duration_ns(a, lo_ns, err);
         if (rc == 0)
             *hi_ns = *lo_ns;
@@ -139,8 +151,10 @@ int lc_parse_rate(const char *s, double *out_per_sec, struct lc_error *err)
 int lc_parse_rate_range(const char *s, double *lo, double *hi, struct lc_error *err)
 {
     char a[64], b[64];
-    int rc;
-    if (!split_range(s, a, b, sizeof(a))) {
+    int rc, k = split_range(s, a, b, sizeof(a));
+    if (k < 0)
+        return range_too_long("rate", s, err);
+    if (k == 0) {
         rc = lc_parse_rate(a, lo, err);
         if (rc == 0)
             *hi = *lo;
@@ -178,15 +192,17 @@ int lc_parse_size_bytes(const char *s, uint64_t *out_bytes, struct lc_error *err
         return lc_error_set(err, LC_EINVAL, "size '%s' is a fraction of a byte", s);
     if (bytes > 1.8e19)
         return lc_error_set(err, LC_ERANGE, "size '%s' is too large", s);
-    *out_bytes = (uint64_t)llround(bytes);
+    *out_bytes = (uint64_t)round(bytes); /* llround stops at 2^63 - 1 */
     return 0;
 }
 
 int lc_parse_size_range(const char *s, uint64_t *lo, uint64_t *hi, struct lc_error *err)
 {
     char a[64], b[64];
-    int rc;
-    if (!split_range(s, a, b, sizeof(a))) {
+    int rc, k = split_range(s, a, b, sizeof(a));
+    if (k < 0)
+        return range_too_long("size", s, err);
+    if (k == 0) {
         rc = lc_parse_size_bytes(a, lo, err);
         if (rc == 0)
             *hi = *lo;

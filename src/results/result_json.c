@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,6 +552,28 @@ static int io_error(struct lc_error *err, const char *path, int e, const char *w
     return LC_EIO;
 }
 
+/*
+ * Hold back the signals that end a run (a second Ctrl-C exits at once) while
+ * a temporary file exists, so that the process never leaves one behind; they
+ * are delivered when the previous mask is restored. Only SIGKILL can still
+ * interrupt.
+ */
+static void hold_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void release_signals(const sigset_t *old)
+{
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 /* Refuse an output path that names a directory. */
 static int check_not_dir(const char *path, struct lc_error *err)
 {
@@ -573,11 +597,17 @@ int lc_result_check_writable(const char *path, struct lc_error *err)
     rc = tmp_path(path, tmp, sizeof(tmp), err);
     if (rc)
         return rc;
+    sigset_t old;
+    hold_signals(&old);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return io_error(err, path, errno, "write the result");
+    if (fd < 0) {
+        int e = errno;
+        release_signals(&old);
+        return io_error(err, path, e, "write the result");
+    }
     close(fd);
     unlink(tmp);
+    release_signals(&old);
     return 0;
 }
 
@@ -610,6 +640,8 @@ int lc_result_write_json(const struct lc_result *r, const char *path, struct lc_
     rc = lc_result_to_json_string(r, &text, err);
     if (rc)
         return rc;
+    sigset_t old;
+    hold_signals(&old); /* until the temporary file is renamed or removed */
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         rc = io_error(err, path, errno, "write the result");
@@ -629,6 +661,7 @@ int lc_result_write_json(const struct lc_result *r, const char *path, struct lc_
         rc = io_error(err, path, errno, "rename the temporary result file into place");
         goto fail_unlink;
     }
+    release_signals(&old);
     free(text);
     /* Make the rename itself durable; not every file system allows this, so it may fail. */
     char dir[4096];
@@ -642,6 +675,7 @@ int lc_result_write_json(const struct lc_result *r, const char *path, struct lc_
 fail_unlink:
     unlink(tmp);
 fail:
+    release_signals(&old);
     free(text);
     return rc;
 }

@@ -21,7 +21,9 @@ int lc_result_to_json_string(const struct lc_result *r, char **out,
  * fsync'ed, then renamed over path (and the directory fsync'ed), so a reader
  * or a crash never sees a torn file. The directory must exist. Returns 0,
  * LC_EINVAL (empty path), LC_ENOMEM or LC_EIO with a message naming the path and the reason (in
- * err; err->file is the path). The temporary file is removed on failure.
+ * err; err->file is the path). The temporary file is removed on failure; SIGINT,
+ * SIGTERM, SIGHUP and SIGQUIT are held back (in the calling thread) while it
+ * exists, so a signal never leaves it behind.
  */
 int lc_result_write_json(const struct lc_result *r, const char *path,
                          struct lc_error *err) LC_WARN_UNUSED;

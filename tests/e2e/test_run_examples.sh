@@ -20,7 +20,10 @@ run_example() { # run_example FILE SETS...: run it with --set SETS, shortened
     "$LOADCELL" run -q -t 2 "${args[@]}" -o "$SERVE_TMP/$(basename "$file").json" "$ex/$file" \
         >"$SERVE_TMP/out.txt" 2>&1 || rc=$?
     local took=$(($(date +%s) - start))
-    [ "$rc" = 0 ] || { cat "$SERVE_TMP/out.txt" >&2; fail "$file exited $rc"; }
+    # 1 is a failed threshold: on a loaded machine (or a sanitized build) a
+    # tight SLA can miss; that is a verdict, not a malfunction. Anything else fails.
+    [ "$rc" = 0 ] || [ "$rc" = 1 ] || { cat "$SERVE_TMP/out.txt" >&2; fail "$file exited $rc"; }
+    [ "$rc" = 0 ] || echo "note: $file: a threshold failed on this machine: $(grep FAIL "$SERVE_TMP/out.txt")"
     [ "$took" -le 20 ] || fail "$file took ${took}s (at most 20 s)"
     echo "ok: $file in ${took}s"
 }
