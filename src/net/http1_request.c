@@ -57,7 +57,11 @@ int lc_http1_request_build(const struct lc_http1_request_spec *spec, int repeat,
     for (size_t i = 0; i < spec->header_count; i++) {
         const char *h = spec->headers[i];
         const char *colon = strchr(h, ':');
-        if (!colon || colon == h || strpbrk(h, "\r\n"))
+        if (strpbrk(h, "\r\n")) /* not echoed: the message must stay on one line */
+            return lc_error_set(err, LC_EINVAL,
+                                "invalid header: it contains a line break; give 'Name: value' "
+                                "on one line");
+        if (!colon || colon == h)
             return lc_error_set(err, LC_EINVAL,
                                 "invalid header '%s': expected 'Name: value' on one line", h);
         char name[256];
