@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the embedded default run. Starts the built-in target server with
 # a realistic latency mix and a small error rate, load-tests it for 10 s, prints
-# the summary and writes demo-result.json.
+# the summary, writes demo-result.json and renders it as demo-report.html.
 set -euo pipefail
 bin="$1"
 out_dir="${DEMO_OUT:-.}"
@@ -32,3 +32,5 @@ fi
 echo "demo: loadcell serve is listening on $url"
 echo "demo: loadcell http -c 20 -d 10s --warmup 2s -o $out_dir/demo-result.json ${url%/}/query"
 "$bin" http -c 20 -d 10s --warmup 2s -o "$out_dir/demo-result.json" "${url%/}/query"
+"$bin" report "$out_dir/demo-result.json" --html "$out_dir/demo-report.html"
+echo "demo: open $out_dir/demo-report.html in a browser for the charts and findings"

@@ -9,6 +9,7 @@ extern const char lc_cmd_http_usage[];
 extern const char lc_cmd_serve_usage[];
 extern const char lc_cmd_bench_usage[];
 extern const char lc_cmd_run_usage[];
+extern const char lc_cmd_report_usage[];
 
 static const char version_usage[] = "usage: loadcell version\n\n"
                                     "Print the version, commit, compiler and built-in features.\n";
@@ -21,6 +22,8 @@ const struct lc_cli_command lc_cli_commands[] = {
      lc_cmd_run_usage},
     {"bench", lc_cmd_bench, "benchmark commands: runs, scans, scaling fits, comparisons",
      lc_cmd_bench_usage},
+    {"report", lc_cmd_report, "write HTML, Markdown or CSV reports from a result file",
+     lc_cmd_report_usage},
     {"serve", lc_cmd_serve, "run the built-in target server", lc_cmd_serve_usage},
     {"version", lc_cmd_version, "print version and build facts", version_usage},
     {"help", lc_cmd_help, "show help for loadcell or a command", help_usage},

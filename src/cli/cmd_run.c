@@ -13,6 +13,7 @@
 #include "bench/bench.h"
 #include "bench/scan.h"
 #include "build_info.h"
+#include "cli/outputs.h"
 #include "cli/summary.h"
 #include "config/scenario.h"
 #include "core/clock.h"
@@ -40,6 +41,9 @@ const char lc_cmd_run_usage[] =
     "                         --set scenarios.steady.duration=20s\n"
     "  -t, --threads N        worker threads (default: the number of cores)\n"
     "  -o, --output FILE      write the Result JSON (overrides output.json)\n"
+    "      --html FILE        write the HTML report (overrides output.html)\n"
+    "      --markdown FILE    write the Markdown report (overrides output.markdown)\n"
+    "      --csv PREFIX       write PREFIX_stats.csv, _history.csv, _failures.csv\n"
     "  -q, --quiet            no live progress line\n"
     "      --seed N           seed for arrivals, think times and the request mix\n"
     "      --graceful-stop DUR  on Ctrl-C, wait this long for requests in flight (5s)\n"
@@ -59,6 +63,9 @@ struct run_args {
     const char *sets[MAX_LIST];
     size_t n_sets;
     const char *output;
+    const char *html;
+    const char *markdown;
+    const char *csv;
     int quiet;
     uint32_t threads;
     uint64_t seed;
@@ -93,13 +100,25 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-enum { OPT_ONLY = 1000, OPT_SET, OPT_SEED, OPT_GRACEFUL, OPT_HELP };
+enum {
+    OPT_ONLY = 1000,
+    OPT_SET,
+    OPT_SEED,
+    OPT_GRACEFUL,
+    OPT_HTML,
+    OPT_MARKDOWN,
+    OPT_CSV,
+    OPT_HELP
+};
 
 static const struct option long_options[] = {
     {"only", required_argument, NULL, OPT_ONLY},
     {"set", required_argument, NULL, OPT_SET},
     {"threads", required_argument, NULL, 't'},
     {"output", required_argument, NULL, 'o'},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"markdown", required_argument, NULL, OPT_MARKDOWN},
+    {"csv", required_argument, NULL, OPT_CSV},
     {"quiet", no_argument, NULL, 'q'},
     {"seed", required_argument, NULL, OPT_SEED},
     {"graceful-stop", required_argument, NULL, OPT_GRACEFUL},
@@ -147,6 +166,15 @@ static int parse_args(int argc, char **argv, struct run_args *a)
             break;
         case OPT_SEED:
             rc = lc_parse_u64(optarg, &a->seed, &err);
+            break;
+        case OPT_HTML:
+            a->html = optarg;
+            break;
+        case OPT_MARKDOWN:
+            a->markdown = optarg;
+            break;
+        case OPT_CSV:
+            a->csv = optarg;
             break;
         case OPT_GRACEFUL:
             rc = lc_parse_duration_ns(optarg, &a->graceful_ns, &err);
@@ -502,7 +530,7 @@ int lc_cmd_run(int argc, char **argv)
     struct lc_threshold_list all, aborts;
     struct lc_threshold **stop_when = NULL;
     struct lc_result r;
-    char *json_path = NULL;
+    char *paths[4] = {NULL, NULL, NULL, NULL}; /* json, html, markdown, csv */
     lc_result_init(&r, LC_RESULT_KIND_RUN);
     lc_threshold_list_init(&all);
     lc_threshold_list_init(&aborts);
@@ -553,14 +581,24 @@ int lc_cmd_run(int argc, char **argv)
         goto out;
     }
     time_t now = time(NULL);
-    const char *out_tmpl = a.output ? a.output : scn->output.json;
-    if (out_tmpl) {
-        json_path =
-            a.output ? strdup(a.output) : lc_scenario_expand_output(out_tmpl, scn->name, now);
-        if (!json_path || lc_result_check_writable(json_path, &err) != 0) {
-            exit_code = json_path ? lc_cli_fail(&err) : LC_EXIT_RUNTIME;
+    /* Flags win over the file's output: templates ({name}, {timestamp}). */
+    const char *flags[4] = {a.output, a.html, a.markdown, a.csv};
+    const char *tmpls[4] = {scn->output.json, scn->output.html, scn->output.markdown,
+                            scn->output.csv};
+    for (int i = 0; i < 4; i++) {
+        if (flags[i])
+            paths[i] = strdup(flags[i]);
+        else if (tmpls[i])
+            paths[i] = lc_scenario_expand_output(tmpls[i], scn->name, now);
+        if ((flags[i] || tmpls[i]) && !paths[i]) {
+            exit_code = lc_cli_fail(&(struct lc_error){.code = LC_ENOMEM});
             goto out;
         }
+    }
+    struct lc_cli_outputs outputs = {paths[0], paths[1], paths[2], paths[3]};
+    if (lc_cli_outputs_check(&outputs, &err) != 0) {
+        exit_code = lc_cli_fail(&err);
+        goto out;
     }
     if (lc_result_set_str(&r.tool_version, LC_VERSION_STRING) ||
         lc_result_set_str(&r.tool_commit, LC_COMMIT_STRING) ||
@@ -631,16 +669,14 @@ int lc_cmd_run(int argc, char **argv)
         goto out;
     }
     exit_code = judged || wt.aborted ? LC_EXIT_FAILED : LC_EXIT_OK;
-    if (json_path) {
-        if (lc_result_write_json(&r, json_path, &err) != 0)
-            exit_code = lc_cli_fail(&err);
-        else
-            fprintf(stderr, "loadcell: result written to %s\n", json_path);
-    }
+    int wrote = lc_cli_outputs_write(&outputs, &r);
+    if (wrote)
+        exit_code = wrote;
     if (outcome.partial || interrupted)
         exit_code = LC_EXIT_INTERRUPTED;
 out:
-    free(json_path);
+    for (int i = 0; i < 4; i++)
+        free(paths[i]);
     if (stop_when) {
         for (size_t i = 0; scn && i < scn->n_phases; i++)
             lc_threshold_free(stop_when[i]);
