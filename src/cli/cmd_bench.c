@@ -1,5 +1,6 @@
 /* `loadcell bench CMD...`: command benchmarks, parameter scans, comparisons and scaling fits. */
 #include "cli/cli.h"
+#include "cli/outputs.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -61,6 +62,9 @@ const char lc_cmd_bench_usage[] =
     "                          'cost < 0.2' (repeatable; exit code 1 when one fails)\n"
     "Output:\n"
     "  -o, --result FILE       write the Result JSON (kind bench; docs/result-schema.md)\n"
+    "      --html FILE         write the HTML report (distributions, scaling plots)\n"
+    "      --markdown FILE     write the Markdown report\n"
+    "      --csv PREFIX        write PREFIX_stats.csv, _history.csv, _failures.csv\n"
     "  -q, --quiet             no live progress line\n"
     "\n"
     "A command may write lines NAME=VALUE [UNIT] to the file named by $LOADCELL_METRICS\n"
@@ -82,6 +86,9 @@ enum {
     OPT_DERIVE,
     OPT_PROJECT,
     OPT_THRESHOLD,
+    OPT_HTML,
+    OPT_MARKDOWN,
+    OPT_CSV,
     OPT_HELP,
 };
 
@@ -109,6 +116,9 @@ static const struct option long_options[] = {
     {"project", required_argument, NULL, OPT_PROJECT},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"result", required_argument, NULL, 'o'},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"markdown", required_argument, NULL, OPT_MARKDOWN},
+    {"csv", required_argument, NULL, OPT_CSV},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -148,6 +158,9 @@ struct bench_args {
     char **project_names;
     struct lc_threshold_list thresholds;
     const char *result_path;
+    const char *html; /* reports, written with the Result (cli/outputs.h) */
+    const char *markdown;
+    const char *csv;
     int quiet;
     int runs_given, minmax_given;
 };
@@ -392,6 +405,15 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
             break;
         case 'o':
             a->result_path = optarg;
+            break;
+        case OPT_HTML:
+            a->html = optarg;
+            break;
+        case OPT_MARKDOWN:
+            a->markdown = optarg;
+            break;
+        case OPT_CSV:
+            a->csv = optarg;
             break;
         case 'q':
             a->quiet = 1;
@@ -949,16 +971,8 @@ static int judge(const struct bench_args *a, struct lc_result *r)
 
 static int write_result(const struct bench_args *a, const struct lc_result *r)
 {
-    if (!a->result_path)
-        return 0;
-    struct lc_error err = {0};
-    if (lc_result_write_json(r, a->result_path, &err) != 0) {
-        char line[1024];
-        fprintf(stderr, "loadcell: %s\n", lc_error_format(&err, line, sizeof(line)));
-        return -1;
-    }
-    fprintf(stderr, "loadcell: result written to %s\n", a->result_path);
-    return 0;
+    struct lc_cli_outputs o = {a->result_path, a->html, a->markdown, a->csv};
+    return lc_cli_outputs_write(&o, r) ? -1 : 0;
 }
 
 static void print_failure(const struct lc_error *err, const struct lc_bench_outcome *o,
@@ -994,7 +1008,8 @@ int lc_cmd_bench(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     struct lc_error err = {0};
-    if (args.result_path && lc_result_check_writable(args.result_path, &err) != 0) {
+    struct lc_cli_outputs outs = {args.result_path, args.html, args.markdown, args.csv};
+    if (lc_cli_outputs_check(&outs, &err) != 0) {
         args_free(&args);
         return lc_cli_fail(&err);
     }
