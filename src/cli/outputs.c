@@ -1,7 +1,10 @@
 /* Writing the Result JSON and the reports a command was asked for. */
 #include "cli/outputs.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "results/report_csv.h"
@@ -9,8 +12,38 @@
 #include "results/report_markdown.h"
 #include "results/result_json.h"
 
+/*
+ * Create the missing folders above `path` (mkdir -p of its dirname), so that
+ * templates such as results/{name}.json work in a fresh checkout.
+ */
+static int make_parents(const char *path, struct lc_error *err)
+{
+    char dir[4096];
+    if (!path || snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return 0; /* too long to create here: the writability check reports it */
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            return lc_error_sys(err, errno, "cannot create the folder '%s'", dir);
+        *p = '/';
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return lc_error_sys(err, errno, "cannot create the folder '%s'", dir);
+    return 0;
+}
+
 int lc_cli_outputs_check(const struct lc_cli_outputs *o, struct lc_error *err)
 {
+    const char *all[4] = {o->json, o->html, o->markdown, o->csv};
+    for (int i = 0; i < 4; i++)
+        if (all[i] && make_parents(all[i], err) != 0)
+            return LC_ESYS;
     int rc = 0;
     if (o->json)
         rc = lc_result_check_writable(o->json, err);

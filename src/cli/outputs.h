@@ -13,7 +13,10 @@ struct lc_cli_outputs {
     const char *csv;      /* PREFIX of PREFIX_stats.csv, _history.csv, _failures.csv */
 };
 
-/* Before a run: fail fast when an output cannot be written (hyperfine #306). */
+/*
+ * Before a run: create missing parent folders of the outputs, then fail fast
+ * when one cannot be written (hyperfine #306).
+ */
 int lc_cli_outputs_check(const struct lc_cli_outputs *o, struct lc_error *err) LC_WARN_UNUSED;
 
 /*

@@ -17,15 +17,19 @@ run_example() { # run_example FILE SETS...: run it with --set SETS, shortened
     for s in "$@"; do args+=(--set "$s"); done
     local start rc=0
     start=$(date +%s)
-    "$LOADCELL" run -q -t 2 "${args[@]}" -o "$SERVE_TMP/$(basename "$file").json" "$ex/$file" \
-        >"$SERVE_TMP/out.txt" 2>&1 || rc=$?
+    local out="$SERVE_TMP/written/$(basename "$file" .yaml)"
+    "$LOADCELL" run -q -t 2 "${args[@]}" -o "$out.json" --html "$out.html" --markdown "$out.md" \
+        --csv "$out" "$ex/$file" >"$SERVE_TMP/out.txt" 2>&1 || rc=$?
     local took=$(($(date +%s) - start))
     # 1 is a failed threshold: on a loaded machine (or a sanitized build) a
     # tight SLA can miss; that is a verdict, not a malfunction. Anything else fails.
     [ "$rc" = 0 ] || [ "$rc" = 1 ] || { cat "$SERVE_TMP/out.txt" >&2; fail "$file exited $rc"; }
     [ "$rc" = 0 ] || echo "note: $file: a threshold failed on this machine: $(grep FAIL "$SERVE_TMP/out.txt")"
     [ "$took" -le 20 ] || fail "$file took ${took}s (at most 20 s)"
-    echo "ok: $file in ${took}s"
+    for f in "$out.json" "$out.html" "$out.md" "${out}_stats.csv"; do
+        [ -s "$f" ] || fail "$file: $f was not written"
+    done
+    echo "ok: $file in ${took}s (result, HTML, Markdown and CSV written)"
 }
 
 run_example api-load.yaml scenarios.warmup.duration=1s scenarios.steady.duration=2s \
