@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli/http_output.h"
+#include "cli/outputs.h"
+#include "cli/live_bridge.h"
 #include "core/clock.h"
 #include "core/parse.h"
 #include "core/rng.h"
@@ -56,8 +58,16 @@ const char lc_cmd_http_usage[] =
     "                         any failure makes the exit code 1\n"
     "Output:\n"
     "  -o, --output FILE      write the Result JSON (see docs/result-schema.md)\n"
+    "      --html FILE        write the HTML report (charts, findings)\n"
+    "      --markdown FILE    write the Markdown report\n"
+    "      --csv PREFIX       write PREFIX_stats.csv, _history.csv, _failures.csv\n"
     "  -q, --quiet            no live progress line\n"
     "      --seed N           seed for arrivals, think times and request mix\n"
+    "      --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+    "                         during the run (docs/live.md)\n"
+    "      --dashboard ADDR:PORT  a live web page with a Stop button (may share the\n"
+    "                         --metrics address)\n"
+    "      --metrics-linger DUR   keep serving the final figures this long after the run\n"
     "\n"
     "Exit codes: 0 ok, 1 a threshold failed, 2 bad usage, 3 could not connect or run,\n130 "
     "interrupted"
@@ -75,6 +85,12 @@ enum {
     OPT_SEED,
     OPT_THRESHOLD,
     OPT_NO_KEEPALIVE,
+    OPT_HTML,
+    OPT_MARKDOWN,
+    OPT_CSV,
+    OPT_METRICS,
+    OPT_DASHBOARD,
+    OPT_METRICS_LINGER,
     OPT_HELP,
 };
 
@@ -96,10 +112,16 @@ static const struct option long_options[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"graceful-stop", required_argument, NULL, OPT_GRACEFUL},
     {"output", required_argument, NULL, 'o'},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"markdown", required_argument, NULL, OPT_MARKDOWN},
+    {"csv", required_argument, NULL, OPT_CSV},
     {"quiet", no_argument, NULL, 'q'},
     {"seed", required_argument, NULL, OPT_SEED},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -114,7 +136,10 @@ struct http_args {
     size_t header_count;
     const char *body;
     const char *body_file;
-    const char *output;
+    struct lc_cli_outputs out; /* -o, --html, --markdown, --csv */
+    const char *metrics;       /* --metrics ADDR:PORT */
+    const char *dashboard;     /* --dashboard ADDR:PORT */
+    uint64_t metrics_linger_ns;
     struct lc_threshold_list thresholds;
     int quiet;
     int no_keepalive;
@@ -273,8 +298,17 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         case OPT_GRACEFUL:
             rc = lc_parse_duration_ns(optarg, &p->graceful_stop_ns, &err);
             break;
+        case OPT_HTML:
+            a->out.html = optarg;
+            break;
+        case OPT_MARKDOWN:
+            a->out.markdown = optarg;
+            break;
+        case OPT_CSV:
+            a->out.csv = optarg;
+            break;
         case 'o':
-            a->output = optarg;
+            a->out.json = optarg;
             break;
         case 'q':
             a->quiet = 1;
@@ -287,6 +321,17 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
             break;
         case OPT_THRESHOLD:
             rc = lc_threshold_list_add(&a->thresholds, optarg, LC_THRESHOLD_LOAD, false, &err);
+            break;
+        case OPT_METRICS:
+            a->metrics = optarg;
+            rc = lc_live_bridge_check_listen("--metrics", optarg, &err);
+            break;
+        case OPT_DASHBOARD:
+            a->dashboard = optarg;
+            rc = lc_live_bridge_check_listen("--dashboard", optarg, &err);
+            break;
+        case OPT_METRICS_LINGER:
+            rc = lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err);
             break;
         case OPT_HELP:
             fputs(lc_cmd_http_usage, stdout);
@@ -411,6 +456,22 @@ static int raise_fd_limit(uint32_t connections, struct lc_error *err)
     return 0;
 }
 
+/* The tick hook's context: the live line and the live endpoints, either optional. */
+struct tick_ctx {
+    int line;
+    struct lc_live_bridge *bridge;
+};
+
+static int progress_line(const struct lc_engine_progress *pr, void *ctx);
+
+static int on_tick(const struct lc_engine_progress *pr, void *ctx)
+{
+    const struct tick_ctx *t = ctx;
+    if (t->line)
+        progress_line(pr, NULL);
+    return t->bridge ? lc_live_bridge_on_tick(pr, t->bridge) : 0;
+}
+
 static int progress_line(const struct lc_engine_progress *pr, void *ctx)
 {
     (void)ctx;
@@ -436,14 +497,15 @@ int lc_cmd_http(int argc, char **argv)
     struct lc_load_plan plan = {0};
     struct lc_error err = {0};
     struct lc_engine_outcome outcome = {0};
+    struct lc_live_bridge *bridge = NULL;
     lc_threshold_list_init(&args.thresholds);
     int exit_code = parse_args(argc, argv, &args, &plan);
     if (exit_code != 0) {
         exit_code = exit_code < 0 ? 0 : exit_code; /* --help: -1 */
         goto out;
     }
-    if ((args.output && lc_http_output_check(args.output, &err) != 0) ||
-        build_plan(&args, &plan, &err) != 0 || raise_fd_limit(plan.connections, &err) != 0) {
+    if (lc_cli_outputs_check(&args.out, &err) != 0 || build_plan(&args, &plan, &err) != 0 ||
+        raise_fd_limit(plan.connections, &err) != 0) {
         exit_code = lc_cli_fail(&err);
         goto out;
     }
@@ -453,8 +515,22 @@ int lc_cmd_http(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int live = !args.quiet && isatty(STDERR_FILENO);
+    if (args.metrics || args.dashboard) {
+        struct lc_live_bridge_options lo = {.metrics = args.metrics,
+                                            .dashboard = args.dashboard,
+                                            .command = "http",
+                                            .plan = &plan,
+                                            .thresholds = &args.thresholds,
+                                            .interrupted = &interrupted};
+        if (lc_live_bridge_start(&lo, &bridge, &err) != 0) {
+            exit_code = lc_cli_fail(&err);
+            goto out;
+        }
+    }
+    struct tick_ctx tick = {.line = live, .bridge = bridge};
     struct lc_engine_hooks hooks = {
-        .on_tick = live ? progress_line : NULL,
+        .on_tick = live || bridge ? on_tick : NULL,
+        .ctx = &tick,
         .interrupted = &interrupted,
     };
     int rc = lc_engine_run(&plan, &hooks, &outcome, &err);
@@ -464,11 +540,15 @@ int lc_cmd_http(int argc, char **argv)
         exit_code = lc_cli_fail(&err);
         goto out;
     }
+    lc_live_bridge_finish(bridge, &outcome);
     exit_code =
-        lc_http_output_finish(argc, argv, &plan, &outcome, &args.thresholds, args.output, &err);
+        lc_http_output_finish(argc, argv, &plan, &outcome, &args.thresholds, &args.out, &err);
     if (outcome.partial)
         exit_code = LC_EXIT_INTERRUPTED;
+    lc_live_bridge_close(bridge, args.metrics_linger_ns);
+    bridge = NULL;
 out:
+    lc_live_bridge_close(bridge, 0);
     lc_engine_outcome_free(&outcome);
     lc_load_plan_free(&plan);
     lc_threshold_list_free(&args.thresholds);

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "cli/live_bridge.h"
 #include "core/parse.h"
 #include "serve/behaviour.h"
 #include "serve/server.h"
@@ -15,7 +16,7 @@ const char lc_cmd_serve_usage[] =
     "usage: loadcell serve [--listen ADDR:PORT] [--threads N] [--latency DIST] [--status N]\n"
     "                      [--error-rate P] [--error-status N] [--body-size N|LO..HI] [--chunked]\n"
     "                      [--stall STALL/PERIOD] [--chaos KIND=P,...] [--route SPEC]...\n"
-    "                      [--seed N]\n"
+    "                      [--seed N] [--metrics ADDR:PORT]\n"
     "\n"
     "Run the built-in HTTP/1.1 target server (keep-alive, pipelining, request bodies with\n"
     "Content-Length or chunked). It prints one line when ready:\n"
@@ -53,6 +54,8 @@ const char lc_cmd_serve_usage[] =
     "                             exact, or a prefix when it ends in '*'; keys not given\n"
     "                             come from the global flags\n"
     "      --seed N             make every random choice reproducible\n"
+    "      --metrics ADDR:PORT  serve the /stats counters as Prometheus metrics at\n"
+    "                           http://ADDR:PORT/metrics (docs/live.md)\n"
     "  -h, --help               show this help\n"
     "\n"
     "built-in paths (no latency, errors, stall or chaos; counted apart):\n"
@@ -97,6 +100,7 @@ enum {
     OPT_CHAOS,
     OPT_ROUTE,
     OPT_SEED,
+    OPT_METRICS,
 };
 
 static const struct option long_options[] = {
@@ -112,6 +116,7 @@ static const struct option long_options[] = {
     {"chaos", required_argument, NULL, OPT_CHAOS},
     {"route", required_argument, NULL, OPT_ROUTE},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"metrics", required_argument, NULL, OPT_METRICS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -149,6 +154,8 @@ int lc_cmd_serve(int argc, char **argv)
     uint32_t nroutes = 0;
     struct lc_serve_route *routes = NULL;
     struct lc_serve *srv = NULL;
+    const char *metrics = NULL;
+    struct lc_live_serve_bridge *live = NULL;
     int rc;
     uint64_t v;
 
@@ -187,6 +194,11 @@ int lc_cmd_serve(int argc, char **argv)
                 return lc_cli_usage_error("serve", "--seed: %s", err.msg);
             opt.seed_set = 1;
             break;
+        case OPT_METRICS:
+            if (lc_live_bridge_check_listen("--metrics", optarg, &err) != 0)
+                return lc_cli_usage_error("serve", "%s", err.msg);
+            metrics = optarg;
+            break;
         case 'h':
             fputs(lc_cmd_serve_usage, stdout);
             return LC_EXIT_OK;
@@ -221,6 +233,10 @@ int lc_cmd_serve(int argc, char **argv)
     free(routes);
     if (rc != 0)
         return lc_cli_fail(&err);
+    if (metrics && lc_live_serve_bridge_start(metrics, lc_serve_url(srv), &live, &err) != 0) {
+        lc_serve_destroy(srv);
+        return lc_cli_fail(&err);
+    }
 
     g_server = srv;
     struct sigaction sa;
@@ -239,6 +255,7 @@ int lc_cmd_serve(int argc, char **argv)
     signal(SIGINT, SIG_IGN);
     signal(SIGTERM, SIG_IGN);
     g_server = NULL;
+    lc_live_serve_bridge_stop(live);
     lc_serve_destroy(srv);
     if (rc != 0)
         return lc_cli_fail(&err);

@@ -9,12 +9,6 @@
 #include "cli/cli.h"
 #include "cli/summary.h"
 #include "load/to_result.h"
-#include "results/result_json.h"
-
-int lc_http_output_check(const char *path, struct lc_error *err)
-{
-    return lc_result_check_writable(path, err);
-}
 
 /* Caveats a reader must see next to the figures (DESIGN principle 1). */
 static int add_warnings(const struct lc_load_plan *plan, const struct lc_engine_outcome *o,
@@ -73,8 +67,8 @@ static int judge(const struct lc_threshold_list *l, struct lc_result *r, struct 
 
 int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan,
                           const struct lc_engine_outcome *o,
-                          const struct lc_threshold_list *thresholds, const char *output,
-                          struct lc_error *err)
+                          const struct lc_threshold_list *thresholds,
+                          const struct lc_cli_outputs *outputs, struct lc_error *err)
 {
     struct lc_result r;
     lc_result_init(&r, LC_RESULT_KIND_HTTP);
@@ -107,15 +101,9 @@ int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan
         return lc_cli_fail(err);
     }
     int exit_code = judged ? LC_EXIT_FAILED : LC_EXIT_OK;
-    if (output) {
-        if (lc_result_write_json(&r, output, err) != 0) {
-            char line[1024];
-            fprintf(stderr, "loadcell: %s\n", lc_error_format(err, line, sizeof(line)));
-            exit_code = LC_EXIT_RUNTIME;
-        } else {
-            fprintf(stderr, "loadcell: result written to %s\n", output);
-        }
-    }
+    int wrote = lc_cli_outputs_write(outputs, &r);
+    if (wrote)
+        exit_code = wrote;
     lc_result_free(&r);
     return exit_code;
 }

@@ -2,22 +2,20 @@
 #ifndef LC_CLI_HTTP_OUTPUT_H
 #define LC_CLI_HTTP_OUTPUT_H
 
+#include "cli/outputs.h"
 #include "core/error.h"
 #include "load/engine.h"
 #include "load/plan.h"
 #include "results/threshold.h"
 
-/* Check before the run that `path` can be written (fails fast, hyperfine #306). */
-int lc_http_output_check(const char *path, struct lc_error *err);
-
 /*
  * Turn the outcome into a Result, judge the thresholds (their verdicts go
- * into the Result), print the summary to stdout, write the Result JSON to
- * `output` (when not NULL). Returns the exit code: 1 when a threshold failed.
+ * into the Result), print the summary to stdout, write the Result JSON and
+ * the reports asked for. Returns the exit code: 1 when a threshold failed.
  */
 int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan,
                           const struct lc_engine_outcome *outcome,
-                          const struct lc_threshold_list *thresholds, const char *output,
-                          struct lc_error *err);
+                          const struct lc_threshold_list *thresholds,
+                          const struct lc_cli_outputs *outputs, struct lc_error *err);
 
 #endif

@@ -34,7 +34,9 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 [ "$elapsed_ms" -lt 2000 ] || fail "refused target took ${elapsed_ms}ms to report"
 expect_exit 3 "cannot resolve" http -d 1s http://no-such-host.invalid/
 # An output path that cannot be written fails before the run.
-expect_exit 3 "no-such-dir" http -d 1s -o /no-such-dir/r.json http://127.0.0.1:1/
+# (a folder that cannot be created: its parent is a file)
+: >"$SERVE_TMP/plain-file"
+expect_exit 3 "plain-file" http -d 1s -o "$SERVE_TMP/plain-file/r.json" http://127.0.0.1:1/
 
 serve_start --listen 127.0.0.1:0 --latency fixed:1ms
 # Ctrl-C: the partial result is printed and written, exit 130.
