@@ -39,6 +39,14 @@ static int add_warnings(const struct lc_load_plan *plan, const struct lc_engine_
                 s->rps, s->target_rps, 100 * late, (unsigned long long)s->unsent,
                 plan->connections);
     }
+    uint64_t no_ports = lc_result_stats_error_count(s, "ports_exhausted");
+    if (rc == 0 && no_ports > 0)
+        rc = lc_result_add_warning(r,
+                                   "%llu connects failed with EADDRNOTAVAIL: this machine ran out "
+                                   "of ephemeral ports (each new connection takes one, and closed "
+                                   "ones wait in TIME_WAIT); keep connections alive, lower the "
+                                   "rate, or widen net.ipv4.ip_local_port_range",
+                                   (unsigned long long)no_ports);
     if (rc == 0 && s->clamped > 0)
         rc = lc_result_add_warning(r, "%llu values above the histogram range (1 h) were clamped",
                                    (unsigned long long)s->clamped);
