@@ -10,6 +10,7 @@ extern const char lc_cmd_serve_usage[];
 extern const char lc_cmd_bench_usage[];
 extern const char lc_cmd_run_usage[];
 extern const char lc_cmd_report_usage[];
+extern const char lc_cmd_monitor_usage[];
 
 static const char version_usage[] = "usage: loadcell version\n\n"
                                     "Print the version, commit, compiler and built-in features.\n";
@@ -22,6 +23,8 @@ const struct lc_cli_command lc_cli_commands[] = {
      lc_cmd_run_usage},
     {"bench", lc_cmd_bench, "benchmark commands: runs, scans, scaling fits, comparisons",
      lc_cmd_bench_usage},
+    {"monitor", lc_cmd_monitor, "sample a process tree without load: CPU, memory, leaks, GPU",
+     lc_cmd_monitor_usage},
     {"report", lc_cmd_report, "write HTML, Markdown or CSV reports from a result file",
      lc_cmd_report_usage},
     {"serve", lc_cmd_serve, "run the built-in target server", lc_cmd_serve_usage},
