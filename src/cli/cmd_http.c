@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/http_output.h"
+#include "cli/monitoring.h"
 #include "cli/outputs.h"
 #include "cli/live_bridge.h"
 #include "core/clock.h"
@@ -52,6 +53,12 @@ const char lc_cmd_http_usage[] =
     "      --connect-timeout DUR  (default 3s)\n"
     "      --graceful-stop DUR    on Ctrl-C, wait this long for requests in\n"
     "                         flight (default 5s); a second Ctrl-C exits at once\n"
+    "Target:\n"
+    "      --monitor-pid PID  sample that process and its children during the run\n"
+    "                         (CPU, memory, threads, fds; thresholds cpu, mem, mem_growth)\n"
+    "      --monitor-cmd CMD  start CMD (sh -c) in its own process group, sample it,\n"
+    "                         stop it at the end (SIGTERM, then SIGKILL)\n"
+    "      --ready URL        with --monitor-cmd: wait until URL answers 2xx (30 s at most)\n"
     "Checks:\n"
     "      --threshold EXPR   pass/fail condition, repeatable, e.g. 'p(99) < 300ms',\n"
     "                         'error_rate < 1%%', 'rps >= 500' (docs/thresholds.md);\n"
@@ -88,6 +95,9 @@ enum {
     OPT_HTML,
     OPT_MARKDOWN,
     OPT_CSV,
+    OPT_MONITOR_PID,
+    OPT_MONITOR_CMD,
+    OPT_READY,
     OPT_METRICS,
     OPT_DASHBOARD,
     OPT_METRICS_LINGER,
@@ -113,6 +123,9 @@ static const struct option long_options[] = {
     {"graceful-stop", required_argument, NULL, OPT_GRACEFUL},
     {"output", required_argument, NULL, 'o'},
     {"html", required_argument, NULL, OPT_HTML},
+    {"monitor-pid", required_argument, NULL, OPT_MONITOR_PID},
+    {"monitor-cmd", required_argument, NULL, OPT_MONITOR_CMD},
+    {"ready", required_argument, NULL, OPT_READY},
     {"markdown", required_argument, NULL, OPT_MARKDOWN},
     {"csv", required_argument, NULL, OPT_CSV},
     {"quiet", no_argument, NULL, 'q'},
@@ -136,9 +149,10 @@ struct http_args {
     size_t header_count;
     const char *body;
     const char *body_file;
-    struct lc_cli_outputs out; /* -o, --html, --markdown, --csv */
-    const char *metrics;       /* --metrics ADDR:PORT */
-    const char *dashboard;     /* --dashboard ADDR:PORT */
+    struct lc_cli_outputs out;      /* -o, --html, --markdown, --csv */
+    struct lc_cli_watch_spec watch; /* --monitor-pid / --monitor-cmd / --ready */
+    const char *metrics;            /* --metrics ADDR:PORT */
+    const char *dashboard;          /* --dashboard ADDR:PORT */
     uint64_t metrics_linger_ns;
     struct lc_threshold_list thresholds;
     int quiet;
@@ -301,6 +315,19 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         case OPT_HTML:
             a->out.html = optarg;
             break;
+        case OPT_MONITOR_PID:
+            rc = lc_parse_u64(optarg, &u, &err);
+            if (rc == 0 && (u < 1 || u > 4194304))
+                return lc_cli_usage_error("http", "--monitor-pid must be a process id, not %s",
+                                          optarg);
+            a->watch.pid = (int)u;
+            break;
+        case OPT_MONITOR_CMD:
+            a->watch.command = optarg;
+            break;
+        case OPT_READY:
+            a->watch.ready_url = optarg;
+            break;
         case OPT_MARKDOWN:
             a->out.markdown = optarg;
             break;
@@ -356,6 +383,10 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         a->duration_ns = 10 * LC_NS_PER_SEC;
     if (a->warmup_ns && !a->duration_ns)
         return lc_cli_usage_error("http", "--warmup needs a duration (-d) for the measured part");
+    if (a->watch.pid && a->watch.command)
+        return lc_cli_usage_error("http", "give either --monitor-pid or --monitor-cmd, not both");
+    if (a->watch.ready_url && !a->watch.command)
+        return lc_cli_usage_error("http", "--ready goes with --monitor-cmd");
     if (a->body && a->body_file)
         return lc_cli_usage_error("http", "give either --body or --body-file, not both");
     if (a->model == LC_MODEL_OPEN && p->pipeline > 1)
@@ -498,6 +529,7 @@ int lc_cmd_http(int argc, char **argv)
     struct lc_error err = {0};
     struct lc_engine_outcome outcome = {0};
     struct lc_live_bridge *bridge = NULL;
+    struct lc_cli_watch watch = {0};
     lc_threshold_list_init(&args.thresholds);
     int exit_code = parse_args(argc, argv, &args, &plan);
     if (exit_code != 0) {
@@ -515,12 +547,17 @@ int lc_cmd_http(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int live = !args.quiet && isatty(STDERR_FILENO);
+    if (lc_cli_watch_start(&args.watch, &interrupted, &watch, &err) != 0) {
+        exit_code = lc_cli_fail(&err);
+        goto out;
+    }
     if (args.metrics || args.dashboard) {
         struct lc_live_bridge_options lo = {.metrics = args.metrics,
                                             .dashboard = args.dashboard,
                                             .command = "http",
                                             .plan = &plan,
                                             .thresholds = &args.thresholds,
+                                            .monitor = watch.mon,
                                             .interrupted = &interrupted};
         if (lc_live_bridge_start(&lo, &bridge, &err) != 0) {
             exit_code = lc_cli_fail(&err);
@@ -541,14 +578,15 @@ int lc_cmd_http(int argc, char **argv)
         goto out;
     }
     lc_live_bridge_finish(bridge, &outcome);
-    exit_code =
-        lc_http_output_finish(argc, argv, &plan, &outcome, &args.thresholds, &args.out, &err);
+    exit_code = lc_http_output_finish(argc, argv, &plan, &outcome, &args.thresholds, &args.out,
+                                      &watch, &err);
     if (outcome.partial)
         exit_code = LC_EXIT_INTERRUPTED;
     lc_live_bridge_close(bridge, args.metrics_linger_ns);
     bridge = NULL;
 out:
     lc_live_bridge_close(bridge, 0);
+    lc_cli_watch_free(&watch); /* stops a --monitor-cmd target */
     lc_engine_outcome_free(&outcome);
     lc_load_plan_free(&plan);
     lc_threshold_list_free(&args.thresholds);

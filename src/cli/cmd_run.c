@@ -13,6 +13,7 @@
 #include "bench/bench.h"
 #include "bench/scan.h"
 #include "build_info.h"
+#include "cli/monitoring.h"
 #include "cli/outputs.h"
 #include "cli/summary.h"
 #include "config/scenario.h"
@@ -530,6 +531,7 @@ int lc_cmd_run(int argc, char **argv)
     struct lc_threshold_list all, aborts;
     struct lc_threshold **stop_when = NULL;
     struct lc_result r;
+    struct lc_cli_watch watch = {0};
     char *paths[4] = {NULL, NULL, NULL, NULL}; /* json, html, markdown, csv */
     lc_result_init(&r, LC_RESULT_KIND_RUN);
     lc_threshold_list_init(&all);
@@ -572,14 +574,6 @@ int lc_cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    if (scn->monitor.present) {
-        lc_error_set(&err, LC_ENOTSUP,
-                     "monitor: is not supported by this build yet; remove the monitor: section "
-                     "(or watch the process with 'loadcell monitor --pid PID' beside the run)");
-        lc_error_at(&err, scn->monitor.loc.file, scn->monitor.loc.line, scn->monitor.loc.col);
-        exit_code = lc_cli_fail(&err);
-        goto out;
-    }
     time_t now = time(NULL);
     /* Flags win over the file's output: templates ({name}, {timestamp}). */
     const char *flags[4] = {a.output, a.html, a.markdown, a.csv};
@@ -613,6 +607,21 @@ int lc_cmd_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct run_watch wt = {.scn = scn, .aborts = &aborts, .stop_when = stop_when};
+    if (scn->monitor.present) {
+        struct lc_cli_watch_spec ws = {
+            .pid = (int)scn->monitor.pid,
+            .command = scn->monitor.command,
+            .ready_url = scn->monitor.ready,
+            .ready_timeout_ns = scn->monitor.ready_timeout_ns,
+            .interval_ns = scn->monitor.interval_ns,
+            .gpu = (int)scn->monitor.gpu, /* the same order as the monitor's modes */
+        };
+        if (lc_cli_watch_start(&ws, &interrupted, &watch, &err) != 0) {
+            lc_error_at(&err, scn->monitor.loc.file, scn->monitor.loc.line, scn->monitor.loc.col);
+            exit_code = lc_cli_fail(&err);
+            goto out;
+        }
+    }
     if (scn->n_phases > 0) {
         if (build_plan(scn, &a, &plan, &err) != 0) {
             exit_code = lc_cli_fail(&err);
@@ -631,7 +640,8 @@ int lc_cmd_run(int argc, char **argv)
         }
         r.gen_cpu_user_s = outcome.gen_user_s;
         r.gen_cpu_sys_s = outcome.gen_sys_s;
-        if (lc_load_fill_result(&plan, &outcome, &r, &err) != 0) {
+        if (lc_load_fill_result(&plan, &outcome, &r, &err) != 0 ||
+            lc_cli_watch_finish(&watch, outcome.start_mono_ns, &r) != 0) {
             exit_code = lc_cli_fail(&err);
             goto out;
         }
@@ -675,6 +685,7 @@ int lc_cmd_run(int argc, char **argv)
     if (outcome.partial || interrupted)
         exit_code = LC_EXIT_INTERRUPTED;
 out:
+    lc_cli_watch_free(&watch); /* stops a monitor.command target */
     for (int i = 0; i < 4; i++)
         free(paths[i]);
     if (stop_when) {

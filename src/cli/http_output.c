@@ -76,7 +76,8 @@ static int judge(const struct lc_threshold_list *l, struct lc_result *r, struct 
 int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan,
                           const struct lc_engine_outcome *o,
                           const struct lc_threshold_list *thresholds,
-                          const struct lc_cli_outputs *outputs, struct lc_error *err)
+                          const struct lc_cli_outputs *outputs, struct lc_cli_watch *watch,
+                          struct lc_error *err)
 {
     struct lc_result r;
     lc_result_init(&r, LC_RESULT_KIND_HTTP);
@@ -93,6 +94,8 @@ int lc_http_output_finish(int argc, char **argv, const struct lc_load_plan *plan
     r.gen_cpu_sys_s = o->gen_sys_s;
     if (rc == 0)
         rc = lc_load_fill_result(plan, o, &r, err);
+    if (rc == 0 && watch)
+        rc = lc_cli_watch_finish(watch, o->start_mono_ns, &r);
     if (rc == 0)
         rc = add_warnings(plan, o, &r);
     if (rc != 0) {

@@ -365,6 +365,7 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     getrusage(RUSAGE_SELF, &ru0);
     out->start_wall_ns = lc_clock_wall_ns();
     shared.t0_ns = ag.t0_ns = ag.interval_start_ns = lc_clock_now_ns();
+    out->start_mono_ns = ag.t0_ns;
     shared.go = 1;
     pthread_cond_broadcast(&shared.gate_cond);
     pthread_mutex_unlock(&shared.gate_lock);

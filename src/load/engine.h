@@ -44,6 +44,7 @@ struct lc_engine_outcome {
     struct lc_engine_phase *phases; /* one per plan phase that started, in order */
     size_t phase_count;
     uint64_t start_wall_ns; /* wall clock at the start barrier */
+    uint64_t start_mono_ns; /* CLOCK_MONOTONIC at the start barrier (lines up other samplers) */
     uint64_t end_wall_ns;
     uint64_t duration_ns; /* start barrier to the last worker's stop */
     uint32_t connections_requested;

@@ -79,6 +79,20 @@ field "$SERVE_TMP/close.json" "r['host']['logical_cores'] > 0 and r['generator']
     fail "host or generator facts missing"
 serve_stop
 
+# The target started and watched by loadcell: its resources are in the result
+# and thresholds on them work; it is stopped at the end. One that dies before
+# it is ready: exit 3 with its last stderr lines.
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+"$LOADCELL" http -q -c 2 -d 2s --monitor-cmd "$LOADCELL serve --listen 127.0.0.1:$port" \
+    --ready "http://127.0.0.1:$port/health" --threshold 'mem_peak < 500MB' \
+    -o "$SERVE_TMP/mon.json" "http://127.0.0.1:$port/" >/dev/null || fail "--monitor-cmd run failed"
+field "$SERVE_TMP/mon.json" "any(x['name'] == 'sut.rss_bytes' and len(x['values']) >= 1 for x in r['resources'])" |
+    grep -q True || fail "no sut.rss_bytes series"
+! curl -s -m 1 "http://127.0.0.1:$port/health" >/dev/null || fail "the watched target was not stopped"
+expect_exit 3 "boom" http -d 1s --monitor-cmd "echo boom >&2; exit 4" --ready "http://127.0.0.1:$port/health" \
+    "http://127.0.0.1:$port/"
+echo "ok: --monitor-cmd samples the target, judges mem_peak, stops it"
+
 # IPv6 end to end, when this machine has ::1.
 if python3 -c "import socket; s=socket.socket(socket.AF_INET6); s.bind(('::1', 0))" 2>/dev/null; then
     serve_start --listen '[::1]:0'

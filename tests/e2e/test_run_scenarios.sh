@@ -158,4 +158,26 @@ rc=0
 [ "$rc" = 2 ] || fail "typo: exit $rc"
 grep -q "typo.yaml:6:.*durations.*duration" "$SERVE_TMP/typo.err" || fail "typo message: $(cat "$SERVE_TMP/typo.err")"
 echo "ok: $(cat "$SERVE_TMP/typo.err")"
+# 7. monitor: the scenario starts its target, samples it during the phases,
+#    judges a threshold on its memory, and stops it.
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+cat >"$SERVE_TMP/mon.yaml" <<YAML
+version: 1
+target: http://127.0.0.1:$port
+requests:
+  - {name: home, path: /}
+scenarios:
+  steady: {users: 2, duration: 2s}
+thresholds:
+  - "steady: mem_peak < 500MB"
+monitor:
+  command: "$LOADCELL serve --listen 127.0.0.1:$port"
+  ready: http://127.0.0.1:$port/health
+  interval: 500ms
+YAML
+"$LOADCELL" run -q -o "$SERVE_TMP/mon.json" "$SERVE_TMP/mon.yaml" >"$SERVE_TMP/mon.txt" ||
+    { cat "$SERVE_TMP/mon.txt"; fail "monitor scenario"; }
+field "$SERVE_TMP/mon.json" "r['thresholds'][0]['verdict']" | grep -q pass || fail "mem_peak verdict"
+! curl -s -m 1 "http://127.0.0.1:$port/health" >/dev/null || fail "the monitored target still runs"
+echo "ok: monitor: starts, samples and stops the target"
 echo "test_run_scenarios: passed"
