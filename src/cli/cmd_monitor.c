@@ -365,7 +365,6 @@ static int fill_meta(struct lc_result *r, int argc, char **argv, const char *wha
     return rc;
 }
 
-
 int lc_cmd_monitor(int argc, char **argv)
 {
     struct args a;
