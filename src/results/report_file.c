@@ -1,4 +1,4 @@
-/* Atomic report files: write to a temporary name, fsync, rename into place. */
+/* Atomic output files (results and reports): a temporary name, fsync, rename into place. */
 #include "results/report_file.h"
 
 #include <errno.h>
@@ -125,5 +125,40 @@ int lc_report_write_file(const char *path, const char *data, size_t len, const c
         (void)fsync(dfd);
         close(dfd);
     }
+    return 0;
+}
+
+int lc_report_check_writable(const char *path, const char *what, struct lc_error *err)
+{
+    if (!what)
+        what = "the report";
+    if (!path || !*path)
+        return lc_error_set(err, LC_EINVAL, "no file name given for %s", what);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        lc_error_set(err, LC_EIO, "cannot write %s: this is a directory; name a file", what);
+        lc_error_at(err, path, 0, 0);
+        return LC_EIO;
+    }
+    char tmp[4352];
+    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof(tmp)) {
+        lc_error_set(err, LC_EIO, "cannot write %s: the path is too long", what);
+        lc_error_at(err, path, 0, 0);
+        return LC_EIO;
+    }
+    char action[300];
+    snprintf(action, sizeof(action), "write %s", what);
+    sigset_t old;
+    hold_signals(&old); /* until the probe file is removed */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int e = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return io_error(err, path, e, action);
+    }
+    close(fd);
+    unlink(tmp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;
 }

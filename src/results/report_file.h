@@ -1,4 +1,4 @@
-/* Atomic report files: write to a temporary name, fsync, rename into place. */
+/* Atomic output files (results and reports): a temporary name, fsync, rename into place. */
 #ifndef LC_RESULTS_REPORT_FILE_H
 #define LC_RESULTS_REPORT_FILE_H
 
@@ -17,5 +17,13 @@
  */
 int lc_report_write_file(const char *path, const char *data, size_t len, const char *what,
                          struct lc_error *err) LC_WARN_UNUSED;
+
+/*
+ * Check, before a run, that `path` can be written: creates and removes the
+ * temporary file, refuses a directory. Returns 0, LC_EINVAL or LC_EIO with a
+ * one-line message (hyperfine #306: fail before the hour-long run, not after).
+ */
+int lc_report_check_writable(const char *path, const char *what,
+                             struct lc_error *err) LC_WARN_UNUSED;
 
 #endif

@@ -1,6 +1,8 @@
 /* The Result as JSON: build with jansson, write atomically, read back with JSON-path errors. */
 #include "results/result_json.h"
 
+#include "results/report_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -509,173 +511,17 @@ int lc_result_to_json_string(const struct lc_result *r, char **out, struct lc_er
 
 /* ---- Files --------------------------------------------------------------------- */
 
-/* "<path>.tmp.<pid>" into buf; LC_EIO when it does not fit. */
-static int tmp_path(const char *path, char *buf, size_t size, struct lc_error *err)
-{
-    int n = snprintf(buf, size, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= size) {
-        lc_error_set(err, LC_EIO, "output path is too long");
-        lc_error_at(err, path, 0, 0);
-        return LC_EIO;
-    }
-    return 0;
-}
-
-/* The directory part of path ("." when none) into buf. */
-static void dir_of(const char *path, char *buf, size_t size)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(buf, size, ".");
-    else if (slash == path)
-        snprintf(buf, size, "/");
-    else
-        snprintf(buf, size, "%.*s", (int)(slash - path), path);
-}
-
-/* LC_EIO for a failed system call on the output path, with errno e explained. */
-static int io_error(struct lc_error *err, const char *path, int e, const char *what)
-{
-    char dir[4096];
-    dir_of(path, dir, sizeof(dir));
-    struct stat st;
-    if (e == ENOENT && stat(dir, &st) != 0)
-        lc_error_set(err, LC_EIO, "cannot %s: directory '%s' does not exist (create it first)",
-                     what, dir);
-    else if (e == ENOTDIR)
-        lc_error_set(err, LC_EIO, "cannot %s: '%s' is not a directory", what, dir);
-    else
-        lc_error_set(err, LC_EIO, "cannot %s: %s", what, strerror(e));
-    if (err)
-        err->sys_errno = e;
-    lc_error_at(err, path, 0, 0);
-    return LC_EIO;
-}
-
-/*
- * Hold back the signals that end a run (a second Ctrl-C exits at once) while
- * a temporary file exists, so that the process never leaves one behind; they
- * are delivered when the previous mask is restored. Only SIGKILL can still
- * interrupt.
- */
-static void hold_signals(sigset_t *old)
-{
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGQUIT);
-    pthread_sigmask(SIG_BLOCK, &set, old);
-}
-
-static void release_signals(const sigset_t *old)
-{
-    pthread_sigmask(SIG_SETMASK, old, NULL);
-}
-
-/* Refuse an output path that names a directory. */
-static int check_not_dir(const char *path, struct lc_error *err)
-{
-    if (!path || !*path)
-        return lc_error_set(err, LC_EINVAL, "no output file name given");
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        lc_error_set(err, LC_EIO, "cannot write the result: this is a directory; name a file");
-        lc_error_at(err, path, 0, 0);
-        return LC_EIO;
-    }
-    return 0;
-}
-
 int lc_result_check_writable(const char *path, struct lc_error *err)
 {
-    char tmp[4352];
-    int rc = check_not_dir(path, err);
-    if (rc)
-        return rc;
-    rc = tmp_path(path, tmp, sizeof(tmp), err);
-    if (rc)
-        return rc;
-    sigset_t old;
-    hold_signals(&old);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        release_signals(&old);
-        return io_error(err, path, e, "write the result");
-    }
-    close(fd);
-    unlink(tmp);
-    release_signals(&old);
-    return 0;
-}
-
-/* Write all of buf to fd, retrying on EINTR and short writes. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : EIO;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return lc_report_check_writable(path, "the result", err);
 }
 
 int lc_result_write_json(const struct lc_result *r, const char *path, struct lc_error *err)
 {
-    char tmp[4352];
     char *text = NULL;
-    int fd = -1;
-    int rc = check_not_dir(path, err);
-    if (rc)
-        return rc;
-    rc = tmp_path(path, tmp, sizeof(tmp), err);
-    if (rc)
-        return rc;
-    rc = lc_result_to_json_string(r, &text, err);
-    if (rc)
-        return rc;
-    sigset_t old;
-    hold_signals(&old); /* until the temporary file is renamed or removed */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = io_error(err, path, errno, "write the result");
-        goto fail;
-    }
-    int e = write_all(fd, text, strlen(text));
-    if (!e && fsync(fd) != 0)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    fd = -1;
-    if (e) {
-        rc = io_error(err, path, e, "write the result");
-        goto fail_unlink;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = io_error(err, path, errno, "rename the temporary result file into place");
-        goto fail_unlink;
-    }
-    release_signals(&old);
-    free(text);
-    /* Make the rename itself durable; not every file system allows this, so it may fail. */
-    char dir[4096];
-    dir_of(path, dir, sizeof(dir));
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-fail_unlink:
-    unlink(tmp);
-fail:
-    release_signals(&old);
+    int rc = lc_result_to_json_string(r, &text, err);
+    if (rc == 0)
+        rc = lc_report_write_file(path, text, strlen(text), "the result", err);
     free(text);
     return rc;
 }
