@@ -72,11 +72,13 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int lc_report_write_file(const char *path, const char *data, size_t len, const char *what,
-                         struct lc_error *err)
+/*
+ * Validate path (named, not a directory) and put its temporary name
+ * "<path>.tmp.<pid>" into tmp. Returns 0, LC_EINVAL or LC_EIO.
+ */
+static int temp_name(const char *path, const char *what, char *tmp, size_t size,
+                     struct lc_error *err)
 {
-    if (!what)
-        what = "the report";
     if (!path || !*path)
         return lc_error_set(err, LC_EINVAL, "no file name given for %s", what);
     struct stat st;
@@ -85,13 +87,24 @@ int lc_report_write_file(const char *path, const char *data, size_t len, const c
         lc_error_at(err, path, 0, 0);
         return LC_EIO;
     }
-    char tmp[4352];
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
+    int n = snprintf(tmp, size, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= size) {
         lc_error_set(err, LC_EIO, "cannot write %s: the path is too long", what);
         lc_error_at(err, path, 0, 0);
         return LC_EIO;
     }
+    return 0;
+}
+
+int lc_report_write_file(const char *path, const char *data, size_t len, const char *what,
+                         struct lc_error *err)
+{
+    if (!what)
+        what = "the report";
+    char tmp[4352];
+    int rc = temp_name(path, what, tmp, sizeof(tmp), err);
+    if (rc != 0)
+        return rc;
     char action[300];
     snprintf(action, sizeof(action), "write %s", what);
     sigset_t old;
@@ -132,21 +145,10 @@ int lc_report_check_writable(const char *path, const char *what, struct lc_error
 {
     if (!what)
         what = "the report";
-    if (!path || !*path)
-        return lc_error_set(err, LC_EINVAL, "no file name given for %s", what);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        lc_error_set(err, LC_EIO, "cannot write %s: this is a directory; name a file", what);
-        lc_error_at(err, path, 0, 0);
-        return LC_EIO;
-    }
     char tmp[4352];
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        lc_error_set(err, LC_EIO, "cannot write %s: the path is too long", what);
-        lc_error_at(err, path, 0, 0);
-        return LC_EIO;
-    }
+    int rc = temp_name(path, what, tmp, sizeof(tmp), err);
+    if (rc != 0)
+        return rc;
     char action[300];
     snprintf(action, sizeof(action), "write %s", what);
     sigset_t old;
