@@ -180,4 +180,18 @@ YAML
 field "$SERVE_TMP/mon.json" "r['thresholds'][0]['verdict']" | grep -q pass || fail "mem_peak verdict"
 ! curl -s -m 1 "http://127.0.0.1:$port/health" >/dev/null || fail "the monitored target still runs"
 echo "ok: monitor: starts, samples and stops the target"
+# 8. benchmarks: in a scenario file run the bench engine into the same Result.
+cat >"$SERVE_TMP/bench.yaml" <<YAML
+version: 1
+benchmarks:
+  - name: nap
+    command: "sleep 0.0{n}"
+    scan: {n: [1, 2]}
+    runs: 3
+YAML
+"$LOADCELL" run -q -o "$SERVE_TMP/bench.json" "$SERVE_TMP/bench.yaml" >"$SERVE_TMP/bench.txt" 2>&1 ||
+    { cat "$SERVE_TMP/bench.txt"; fail "benchmarks scenario"; }
+field "$SERVE_TMP/bench.json" "[(c['params']['n'], len(c['runs'])) for c in r['bench']['commands']]" |
+    grep -qF "[('1', 3), ('2', 3)]" || fail "bench commands: $(field "$SERVE_TMP/bench.json" "r['bench']")"
+echo "ok: benchmarks: run through the bench engine"
 echo "test_run_scenarios: passed"
