@@ -125,10 +125,12 @@ else
     cat "$T/out.txt"
     fails=1
 fi
-# Timing on a shared machine can be disturbed by a neighbour: a failed
-# measurement is taken once more, and only a second failure fails the test.
-if [ "$fails" != 0 ] && [ -z "${LC_RETRIED:-}" ]; then
-    echo "retrying the whole measurement once" >&2
-    LC_RETRIED=1 exec bash "$0"
+# Timing on a shared machine can be disturbed by a neighbour (a CPU-bound
+# run that loses its core for a moment bends the fit): a failed measurement
+# is taken again, up to three attempts in all; only three failures fail.
+attempt=${LC_ATTEMPT:-1}
+if [ "$fails" != 0 ] && [ "$attempt" -lt 3 ]; then
+    echo "attempt $attempt failed; measuring again" >&2
+    LC_ATTEMPT=$((attempt + 1)) exec bash "$0"
 fi
 exit $fails
