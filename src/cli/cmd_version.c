@@ -15,17 +15,9 @@ int lc_cmd_version(int argc, char **argv)
 #elif defined(__GNUC__)
     printf("compiler: gcc %s\n", __VERSION__);
 #endif
-    /* Optional features: what this binary can do beyond plain HTTP/1.1. */
-    printf("features: http1 epoll hdr-histogram json yaml");
-#ifdef LC_HAVE_TLS
-    printf(" tls");
-#endif
-#ifdef LC_HAVE_MICROHTTPD
-    printf(" live");
-#endif
-#ifdef LC_HAVE_SQLITE
-    printf(" history");
-#endif
-    printf("\n");
+    /* What this binary can do. NVML is loaded at run time when a GPU driver is present;
+     * TLS (https) and result history are not built yet. */
+    printf("features: http1 epoll hdr-histogram json yaml live(libmicrohttpd) monitor "
+           "gpu(nvml, dlopen)\n");
     return 0;
 }
