@@ -1,5 +1,6 @@
 /* `loadcell bench CMD...`: command benchmarks, parameter scans, comparisons and scaling fits. */
 #include "cli/cli.h"
+#include "cli/monitoring.h"
 #include "cli/outputs.h"
 
 #include <getopt.h>
@@ -65,6 +66,8 @@ const char lc_cmd_bench_usage[] =
     "      --html FILE         write the HTML report (distributions, scaling plots)\n"
     "      --markdown FILE     write the Markdown report\n"
     "      --csv PREFIX        write PREFIX_stats.csv, _history.csv, _failures.csv\n"
+    "      --monitor           sample the benchmarked commands' process trees each\n"
+    "                          100 ms (CPU, memory, threads: sut.* series in the Result)\n"
     "  -q, --quiet             no live progress line\n"
     "\n"
     "A command may write lines NAME=VALUE [UNIT] to the file named by $LOADCELL_METRICS\n"
@@ -89,6 +92,7 @@ enum {
     OPT_HTML,
     OPT_MARKDOWN,
     OPT_CSV,
+    OPT_MONITOR,
     OPT_HELP,
 };
 
@@ -117,6 +121,7 @@ static const struct option long_options[] = {
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"result", required_argument, NULL, 'o'},
     {"html", required_argument, NULL, OPT_HTML},
+    {"monitor", no_argument, NULL, OPT_MONITOR},
     {"markdown", required_argument, NULL, OPT_MARKDOWN},
     {"csv", required_argument, NULL, OPT_CSV},
     {"quiet", no_argument, NULL, 'q'},
@@ -162,6 +167,7 @@ struct bench_args {
     const char *markdown;
     const char *csv;
     int quiet;
+    int monitor; /* --monitor: sample the commands' process trees (our children) */
     int runs_given, minmax_given;
 };
 
@@ -408,6 +414,9 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
             break;
         case OPT_HTML:
             a->html = optarg;
+            break;
+        case OPT_MONITOR:
+            a->monitor = 1;
             break;
         case OPT_MARKDOWN:
             a->markdown = optarg;
@@ -1038,7 +1047,21 @@ int lc_cmd_bench(int argc, char **argv)
     };
     struct lc_bench_hooks hooks = {.on_event = on_event, .ctx = &pg, .interrupted = &interrupted};
     struct lc_bench_outcome outcome;
+    /* --monitor watches loadcell's own process tree: every benchmarked command is a
+     * descendant, so its CPU and memory are in the sut.* series (loadcell's own small
+     * share included: it is idle in wait4 while a command runs). */
+    struct lc_cli_watch watch = {0};
+    struct lc_cli_watch_spec ws = {.pid = (int)getpid(), .interval_ns = 100 * 1000000ULL};
+    uint64_t t0 = lc_clock_now_ns();
+    if (args.monitor && lc_cli_watch_start(&ws, &interrupted, &watch, &err) != 0) {
+        lc_result_free(&r);
+        args_free(&args);
+        return lc_cli_fail(&err);
+    }
     rc = lc_bench_run(&args.plan, &hooks, &r, &outcome, &err);
+    if (args.monitor && lc_cli_watch_finish(&watch, t0, &r) != 0 && rc == 0)
+        rc = lc_error_set(&err, LC_ENOMEM, "out of memory for the monitor's series");
+    lc_cli_watch_free(&watch);
     progress_clear(&pg);
     int exit_code = LC_EXIT_OK;
     if (rc != 0) {

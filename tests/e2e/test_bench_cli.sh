@@ -138,4 +138,11 @@ printf 'abc\n' >"$T/in.txt"
 [ "$(cat "$T/stdout.txt")" = "$(printf 'abc\n2\nabc\n2')" ] && ok "--input and --output FILE" ||
     bad "--input/--output: $(cat "$T/stdout.txt")"
 
+# --monitor: the commands' memory shows in the sut.* series (a 40 MB allocation).
+"$LOADCELL" bench -q -r 2 --monitor -o "$T/mon.json" \
+    "python3 -c 'x = bytearray(40_000_000); import time; time.sleep(0.3)'" >/dev/null 2>&1
+peak=$(json "$T/mon.json" "max(max(x['values']) for x in r['resources'] if x['name'] == 'sut.rss_bytes')")
+python3 -c "import sys; sys.exit(0 if float('$peak') > 40e6 else 1)" && ok "--monitor sees the command's memory ($peak bytes)" ||
+    bad "--monitor: peak sut.rss_bytes $peak"
+
 exit $fails
