@@ -916,6 +916,9 @@ static int rd_stats(struct rd *rd, json_t *o, struct lc_result_stats *s)
         (rc = rd_u64(rd, o, "late_starts", &s->late_starts)) ||
         (rc = rd_u64(rd, o, "clamped_values", &s->clamped)))
         return rc;
+    if (s->errors > s->requests)
+        return rd_fail(rd, "errors", "%llu errors exceed the %llu requests (errors <= requests)",
+                       (unsigned long long)s->errors, (unsigned long long)s->requests);
     for (int h = 0; h < LC_HIST_COUNT; h++)
         if ((rc = rd_hist(rd, o, (enum lc_result_hist)h, s)))
             return rc;

@@ -716,6 +716,7 @@ static void test_empty_and_odd_values(void **state)
     struct lc_result_phase *ph;
     assert_int_equal(lc_result_add_phase(&r, "main", &ph), 0);
     assert_int_equal(lc_result_stats_add_error(&ph->stats, "odd\x80kind", 2), 0);
+    ph->stats.requests = 2; /* a valid Result: errors <= requests */
     assert_int_equal(lc_result_stats_enable_hist(&ph->stats, LC_HIST_SCHEDULE_LAG), 0);
     assert_int_equal(lc_result_to_json_string(&r, &text, &err), 0);
     assert_int_equal(lc_result_from_json_string(text, strlen(text), NULL, &back, &err), 0);
