@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/parse.h"
+#include "monitor/growth.h"
 
 static const double chart_percentiles[] = {50, 75, 90, 95, 99, 99.9, 99.99, 100};
 #define CHART_WIDTH 40
@@ -78,6 +79,32 @@ static void error_lines(FILE *out, const struct lc_result_stats *s)
     for (size_t i = 0; i < s->n_error_kinds; i++)
         fprintf(out, "    %-24s %llu\n", s->error_kinds[i].kind,
                 (unsigned long long)s->error_kinds[i].count);
+}
+
+/* The target's resources per phase, when it was monitored. */
+static void resource_lines(FILE *out, const struct lc_result *r)
+{
+    if (!lc_result_find_resource(r, "sut.cpu_percent") &&
+        !lc_result_find_resource(r, "sut.rss_bytes"))
+        return;
+    fprintf(out, "\n  target      %-14s %-16s %-22s %s\n", "phase", "cpu mean/max",
+            "memory start/peak", "growth");
+    for (size_t i = 0; i < r->n_phases; i++) {
+        struct lc_monitor_window w;
+        if (lc_monitor_phase_stats(r, r->phases[i], &w) != 0)
+            continue;
+        char cpu[40] = "-", mem[48] = "-", growth[96] = "-", a[24], b[24];
+        if (w.cpu_n)
+            snprintf(cpu, sizeof(cpu), "%.0f%% / %.0f%%", w.cpu_mean_percent, w.cpu_max_percent);
+        if (w.rss_n) {
+            snprintf(mem, sizeof(mem), "%s / %s", lc_format_bytes(w.rss_baseline_bytes, a, 24),
+                     lc_format_bytes(w.rss_peak_bytes, b, 24));
+            snprintf(growth, sizeof(growth), "%+.1f MB/h (%s)", w.growth.slope * 3600.0 / 1048576.0,
+                     lc_growth_verdict_name(w.growth.verdict));
+        }
+        fprintf(out, "              %-14.14s %-16s %-22s %s\n", r->phases[i]->name, cpu, mem,
+                growth);
+    }
 }
 
 void lc_summary_print_load(FILE *out, const struct lc_result *r)
@@ -178,6 +205,7 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
         fprintf(out, "  generator   CPU %.2fs user + %.2fs sys = %.2f us per request\n",
                 r->gen_cpu_user_s, r->gen_cpu_sys_s, cpu * 1e6 / (double)s->requests);
     percentile_chart(out, open || mixed ? &s->hist[LC_HIST_LATENCY] : &s->hist[LC_HIST_SERVICE]);
+    resource_lines(out, r);
     for (size_t i = 0; i < r->n_warnings; i++)
         fprintf(out, "\n  WARNING: %s", r->warnings[i]);
     fputc('\n', out);
