@@ -93,6 +93,21 @@ expect_exit 3 "boom" http -d 1s --monitor-cmd "echo boom >&2; exit 4" --ready "h
     "http://127.0.0.1:$port/"
 echo "ok: --monitor-cmd samples the target, judges mem_peak, stops it"
 
+# Too few file descriptors for -c: the soft limit is raised to what is needed
+# (and said), or, when the hard limit is too low, a clear error naming the
+# `ulimit -n` to set, before any load.
+serve_start --listen 127.0.0.1:0
+(ulimit -Sn 256 && "$LOADCELL" http -q -c 600 -n 600 "$SERVE_URL/") >"$SERVE_TMP/fd.txt" 2>&1 ||
+    fail "raising the soft limit: $(cat "$SERVE_TMP/fd.txt")"
+grep -q "raised the open-file limit from 256 to 664" "$SERVE_TMP/fd.txt" ||
+    fail "no word about the raised limit: $(cat "$SERVE_TMP/fd.txt")"
+rc=0
+(ulimit -n 256 && "$LOADCELL" http -q -c 600 -n 600 "$SERVE_URL/") >"$SERVE_TMP/fd.txt" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "run 'ulimit -n 664'" "$SERVE_TMP/fd.txt" ||
+    fail "hard limit too low: exit $rc, $(cat "$SERVE_TMP/fd.txt")"
+echo "ok: file-descriptor limits raised or named"
+serve_stop
+
 # IPv6 end to end, when this machine has ::1.
 if python3 -c "import socket; s=socket.socket(socket.AF_INET6); s.bind(('::1', 0))" 2>/dev/null; then
     serve_start --listen '[::1]:0'
