@@ -36,6 +36,12 @@ int lc_cli_fail(const struct lc_error *err);
 /* Print "loadcell: <message>" plus a usage hint and return LC_EXIT_USAGE. */
 int lc_cli_usage_error(const char *cmd, const char *fmt, ...) LC_PRINTF(2, 3);
 
+/*
+ * The usage error for what getopt_long returned as `c` (':' a missing value,
+ * anything else an unknown option), naming argv[optind - 1]; returns LC_EXIT_USAGE.
+ */
+int lc_cli_option_error(const char *cmd, int c, char **argv);
+
 /* Print the usage text of a subcommand to out. */
 void lc_cli_print_usage(FILE *out, const char *cmd);
 

@@ -430,10 +430,8 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         case OPT_HELP:
             fputs(lc_cmd_bench_usage, stdout);
             return -1;
-        case ':':
-            return lc_cli_usage_error("bench", "option %s needs a value", argv[optind - 1]);
-        default:
-            return lc_cli_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
+        default: /* ':' (a missing value) or '?' (an unknown option) */
+            return lc_cli_option_error("bench", c, argv);
         }
         if (rc == LC_ENOMEM)
             return lc_cli_usage_error("bench", "out of memory");

@@ -363,10 +363,8 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         case OPT_HELP:
             fputs(lc_cmd_http_usage, stdout);
             return -1;
-        case ':':
-            return lc_cli_usage_error("http", "option %s needs a value", argv[optind - 1]);
-        default:
-            return lc_cli_usage_error("http", "unknown option '%s'", argv[optind - 1]);
+        default: /* ':' (a missing value) or '?' (an unknown option) */
+            return lc_cli_option_error("http", c, argv);
         }
         if (rc != 0)
             return lc_cli_usage_error("http", "%s", err.msg);

@@ -153,10 +153,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         case 'h':
             fputs(lc_cmd_monitor_usage, stdout);
             return -1;
-        case ':':
-            return lc_cli_usage_error("monitor", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return lc_cli_usage_error("monitor", "unknown option '%s'", argv[optind - 1]);
+        default: /* ':' (a missing value) or '?' (an unknown option) */
+            return lc_cli_option_error("monitor", o, argv);
         }
     }
     if (optind < argc)

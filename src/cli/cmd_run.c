@@ -183,10 +183,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         case OPT_HELP:
             fputs(lc_cmd_run_usage, stdout);
             return -1;
-        case ':':
-            return lc_cli_usage_error("run", "option %s needs a value", argv[optind - 1]);
-        default:
-            return lc_cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        default: /* ':' (a missing value) or '?' (an unknown option) */
+            return lc_cli_option_error("run", c, argv);
         }
         if (rc != 0)
             return lc_cli_usage_error("run", "%s", err.msg);

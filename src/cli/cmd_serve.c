@@ -202,10 +202,8 @@ int lc_cmd_serve(int argc, char **argv)
         case 'h':
             fputs(lc_cmd_serve_usage, stdout);
             return LC_EXIT_OK;
-        case ':':
-            return lc_cli_usage_error("serve", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return lc_cli_usage_error("serve", "unknown option '%s'", argv[optind - 1]);
+        default: /* ':' (a missing value) or '?' (an unknown option) */
+            return lc_cli_option_error("serve", o, argv);
         }
     }
     if (optind < argc)

@@ -1,6 +1,7 @@
 /* Helpers shared by every subcommand: error lines and usage text. */
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -28,6 +29,13 @@ int lc_cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (see 'loadcell help %s')\n", cmd);
     return LC_EXIT_USAGE;
+}
+
+int lc_cli_option_error(const char *cmd, int c, char **argv)
+{
+    if (c == ':')
+        return lc_cli_usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+    return lc_cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 void lc_cli_print_usage(FILE *out, const char *cmd)
