@@ -30,6 +30,8 @@ run_all() {
     # except serve_vs_nginx.sh (BIN only). soak.sh (10 minutes) is run on its own.
     [ -x "$here/bench_vs_hyperfine.sh" ] && scripts+=(bench_vs_hyperfine.sh)
     [ -x "$here/serve_vs_nginx.sh" ] && scripts+=(serve_vs_nginx.sh)
+    # Thread scaling splits the CPUs between nginx and the generator: only meaningful on 16+.
+    [ "$(nproc)" -ge 16 ] && scripts+=(threads_scaling.sh)
     echo "loadcell benchmarks: $("$BIN" version 2>/dev/null | head -n 1)"
     echo "host $(hostname), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), kernel $(uname -r)"
     echo "started $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
