@@ -15,6 +15,8 @@
  *   nvmlDevice_t is an opaque pointer (struct nvmlDevice_st *).
  *   nvmlUtilization_t { unsigned int gpu; unsigned int memory; }  (percent)
  *   nvmlMemory_t { unsigned long long total; free; used; }          (bytes)
+ *   nvmlMemory_v2_t { unsigned int version; unsigned long long total; reserved; free; used; }
+ *     with version = sizeof(nvmlMemory_v2_t) | 2 << 24 (nvmlMemory_v2, 0x02000028)
  *   nvmlTemperatureSensors_t: NVML_TEMPERATURE_GPU = 0.
  *   nvmlReturn_t nvmlInit_v2(void);
  *   nvmlReturn_t nvmlShutdown(void);
@@ -23,6 +25,7 @@
  *   nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *device);
  *   nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t, nvmlUtilization_t *);
  *   nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t, nvmlMemory_t *);
+ *   nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t, nvmlMemory_v2_t *);  (drivers >= R510)
  *   nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t, unsigned int *milliwatts);
  *   nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t, nvmlTemperatureSensors_t, unsigned int *);
  */
@@ -37,6 +40,14 @@ struct nvml_memory {
     unsigned long long free;
     unsigned long long used;
 };
+struct nvml_memory_v2 {
+    unsigned int version;
+    unsigned long long total;
+    unsigned long long reserved;
+    unsigned long long free;
+    unsigned long long used;
+};
+#define NVML_MEMORY_V2_VERSION  ((unsigned int)(sizeof(struct nvml_memory_v2) | (2u << 24)))
 #define NVML_OK                 0
 #define NVML_TEMPERATURE_GPU_ID 0
 
@@ -46,6 +57,7 @@ typedef nvml_return (*fn_count)(unsigned int *);
 typedef nvml_return (*fn_handle)(unsigned int, nvml_device *);
 typedef nvml_return (*fn_util)(nvml_device, struct nvml_utilization *);
 typedef nvml_return (*fn_mem)(nvml_device, struct nvml_memory *);
+typedef nvml_return (*fn_mem_v2)(nvml_device, struct nvml_memory_v2 *);
 typedef nvml_return (*fn_uint)(nvml_device, unsigned int *);
 typedef nvml_return (*fn_temp)(nvml_device, int, unsigned int *);
 
@@ -54,6 +66,7 @@ struct lc_gpu {
     fn_void shutdown;
     fn_util get_util;
     fn_mem get_mem;
+    fn_mem_v2 get_mem_v2; /* NULL on drivers before R510 */
     fn_uint get_power;
     fn_temp get_temp;
     unsigned n;
@@ -98,6 +111,9 @@ int lc_gpu_open(const char *library, bool required, struct lc_gpu **out, struct 
     g->shutdown = (fn_void)dlsym(lib, "nvmlShutdown");
     g->get_util = (fn_util)dlsym(lib, "nvmlDeviceGetUtilizationRates");
     g->get_mem = (fn_mem)dlsym(lib, "nvmlDeviceGetMemoryInfo");
+    /* Optional: v1's `used` also counts the memory the driver reserves for itself
+     * (615 MiB on an H200), so it disagrees with nvidia-smi, which reports v2's. */
+    g->get_mem_v2 = (fn_mem_v2)dlsym(lib, "nvmlDeviceGetMemoryInfo_v2");
     g->get_power = (fn_uint)dlsym(lib, "nvmlDeviceGetPowerUsage");
     g->get_temp = (fn_temp)dlsym(lib, "nvmlDeviceGetTemperature");
     const char *missing = !init           ? "nvmlInit_v2"
@@ -175,8 +191,13 @@ void lc_gpu_read(struct lc_gpu *g, unsigned i, struct lc_gpu_reading *out)
         out->has_util = true;
         out->util_percent = u.gpu;
     }
+    struct nvml_memory_v2 m2 = {.version = NVML_MEMORY_V2_VERSION};
     struct nvml_memory m;
-    if (g->get_mem(d, &m) == NVML_OK) {
+    if (g->get_mem_v2 && g->get_mem_v2(d, &m2) == NVML_OK) {
+        out->has_mem = true;
+        out->mem_used_bytes = m2.used;
+        out->mem_total_bytes = m2.total;
+    } else if (g->get_mem(d, &m) == NVML_OK) {
         out->has_mem = true;
         out->mem_used_bytes = m.used;
         out->mem_total_bytes = m.total;

@@ -7,7 +7,8 @@
  * Built by tests/e2e/test_monitor_gpu.sh with `cc -shared -fPIC`. FAKE_NVML_MODE picks the
  * behaviour: "ok" (two GPUs; the second cannot report power), "init_fails" (the driver is not
  * loaded), "no_devices", "no_permission" (device 0 may not be read). FAKE_NVML_LOG names a file
- * that gets one line per nvmlInit_v2 and nvmlShutdown call.
+ * that gets one line per nvmlInit_v2 and nvmlShutdown call. FAKE_NVML_UTIL sets device 0's
+ * utilisation in percent (default 37; device 1 reports one more).
  */
 typedef int nvmlReturn_t;
 typedef struct nvmlDevice_st *nvmlDevice_t;
@@ -20,6 +21,13 @@ typedef struct {
     unsigned long long free;
     unsigned long long used;
 } nvmlMemory_t;
+typedef struct {
+    unsigned int version;
+    unsigned long long total;
+    unsigned long long reserved;
+    unsigned long long free;
+    unsigned long long used;
+} nvmlMemory_v2_t;
 
 #define NVML_SUCCESS                 0
 #define NVML_ERROR_INVALID_ARGUMENT  2
@@ -82,16 +90,37 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *dev
 
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u)
 {
-    u->gpu = 37 + (unsigned)d->index;
+    const char *set = getenv("FAKE_NVML_UTIL");
+    unsigned base = set && *set ? (unsigned)strtoul(set, NULL, 10) : 37;
+    u->gpu = base + (unsigned)d->index;
     u->memory = 5;
     return NVML_SUCCESS;
 }
+
+/* v1 counts the driver's reserved memory as used; device 0 also answers v2, which does not. */
+#define FAKE_RESERVED (256ULL << 20)
 
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t *m)
 {
     m->total = 80ULL << 30;
     m->used = (1ULL + (unsigned long long)d->index) << 30;
+    if (d->index == 0)
+        m->used += FAKE_RESERVED;
     m->free = m->total - m->used;
+    return NVML_SUCCESS;
+}
+
+/* Device 1 plays a driver before R510: v2 is not supported there, so v1 must be read. */
+nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t d, nvmlMemory_v2_t *m)
+{
+    if (d->index != 0)
+        return NVML_ERROR_NOT_SUPPORTED;
+    if (m->version != (unsigned int)(sizeof(nvmlMemory_v2_t) | (2u << 24)))
+        return NVML_ERROR_INVALID_ARGUMENT;
+    m->total = 80ULL << 30;
+    m->reserved = FAKE_RESERVED;
+    m->used = 1ULL << 30;
+    m->free = m->total - m->used - m->reserved;
     return NVML_SUCCESS;
 }
 

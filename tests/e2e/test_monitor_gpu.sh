@@ -15,7 +15,7 @@ fi
 "$CC" -shared -fPIC -o "$T/libnvidia-ml.so.1" "$MON_LIB_DIR/fake_nvml.c"
 export LOADCELL_NVML_LIBRARY="$T/libnvidia-ml.so.1"
 export FAKE_NVML_LOG="$T/calls"
-helper flat 10
+helper flat 120 # outlives every check below, even on a loaded machine; killed on exit
 
 rc=0
 FAKE_NVML_MODE=ok "$LOADCELL" monitor --pid "$HELPER_PID" -d 500ms --interval 100ms --gpu required \
