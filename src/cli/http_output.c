@@ -3,27 +3,19 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "build_info.h"
 #include "cli/cli.h"
 #include "cli/summary.h"
 #include "load/to_result.h"
+#include "monitor/growth.h"
 
 /* Caveats a reader must see next to the figures (DESIGN principle 1). */
 static int add_warnings(const struct lc_load_plan *plan, const struct lc_engine_outcome *o,
                         struct lc_result *r)
 {
-    int rc = 0;
-    double secs = (double)o->duration_ns / 1e9;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    double usable = plan->threads < (uint32_t)(cores > 0 ? cores : 1) ? plan->threads : cores;
-    double busy = secs > 0 ? (o->gen_user_s + o->gen_sys_s) / secs : 0;
-    if (usable > 0 && busy > 0.9 * usable)
-        rc = lc_result_add_warning(r,
-                                   "the generator was CPU-saturated (%.0f%% of %.0f usable "
-                                   "cores): figures may describe loadcell, not the target",
-                                   100 * busy / usable, usable);
+    /* Per recorded phase from the gen.cpu_percent series (a monitor ran), else the run's. */
+    int rc = lc_monitor_gen_saturation_warn(r, 0, NULL);
     if (rc == 0 && o->connections_established < o->connections_requested)
         rc = lc_result_add_warning(r, "only %u of %u connections could be established at start",
                                    o->connections_established, o->connections_requested);

@@ -2,6 +2,7 @@
 #include "cli/monitoring.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -32,6 +33,7 @@ int lc_cli_watch_start(const struct lc_cli_watch_spec *spec,
         .pid = pid,
         .interval_ns = spec->interval_ns,
         .gpu = (enum lc_monitor_gpu_mode)spec->gpu,
+        .nvml_library = getenv("LOADCELL_NVML_LIBRARY"), /* as `loadcell monitor` */
     };
     int rc = lc_monitor_start(&mc, lc_clock_now_ns(), &w->mon, err);
     if (rc != 0)

@@ -324,3 +324,72 @@ int lc_monitor_gen_saturation(const struct lc_result_resource *gen_cpu, unsigned
     out->saturated = out->fraction_above >= 0.25 && out->n_above >= need;
     return 0;
 }
+
+int lc_monitor_gen_saturation_warn(struct lc_result *r, unsigned cores, size_t *n_warned)
+{
+    size_t warned = 0;
+    int rc = 0;
+    unsigned threads = r->load.threads;
+    if (cores == 0)
+        cores = r->host.logical_cores;
+    if (cores == 0) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        cores = c > 0 ? (unsigned)c : 1;
+    }
+    const struct lc_result_resource *gen = lc_result_find_resource(r, "gen.cpu_percent");
+    size_t n_recorded = 0;
+    const struct lc_result_phase *only = NULL;
+    for (size_t i = 0; threads > 0 && i < r->n_phases; i++) {
+        const struct lc_result_phase *ph = r->phases[i];
+        if (!ph->recorded)
+            continue;
+        n_recorded++;
+        only = ph;
+        if (!gen || gen->n_samples == 0)
+            continue;
+        struct lc_gen_saturation s;
+        double from = (double)ph->start_offset_ns / 1e9;
+        rc = lc_monitor_gen_saturation(gen, threads, cores, from,
+                                       from + (double)ph->duration_ns / 1e9, &s);
+        if (rc != 0)
+            goto out;
+        if (!s.saturated)
+            continue;
+        rc = lc_result_add_warning(
+            r,
+            "the generator was CPU-saturated in phase '%s': mean %.0f%% of one core (max "
+            "%.0f%%), %zu of %zu samples at or above 90%% of its %.0f%% capacity (%u "
+            "thread%s): that phase's figures may describe loadcell, not the target",
+            ph->name ? ph->name : "?", s.mean_percent, s.max_percent, s.n_above, s.n,
+            s.capacity_percent, threads, threads == 1 ? "" : "s");
+        if (rc != 0)
+            goto out;
+        warned++;
+    }
+    if (threads == 0 || (gen && gen->n_samples > 0))
+        goto out;
+    /* No series: the whole run's CPU time, which cannot tell the phases apart. */
+    double secs = (double)r->duration_ns / 1e9;
+    double usable = threads < cores ? threads : cores;
+    double busy = secs > 0 ? (r->gen_cpu_user_s + r->gen_cpu_sys_s) / secs : 0;
+    if (!(isfinite(busy) && busy > 0.9 * usable))
+        goto out;
+    if (n_recorded == 1)
+        rc = lc_result_add_warning(r,
+                                   "the generator was CPU-saturated in phase '%s' (%.0f%% of %.0f "
+                                   "usable cores over the run): figures may describe loadcell, "
+                                   "not the target",
+                                   only->name ? only->name : "?", 100 * busy / usable, usable);
+    else
+        rc = lc_result_add_warning(r,
+                                   "the generator was CPU-saturated (%.0f%% of %.0f usable cores "
+                                   "over the run; monitor the target to see which phase): "
+                                   "figures may describe loadcell, not the target",
+                                   100 * busy / usable, usable);
+    if (rc == 0)
+        warned++;
+out:
+    if (n_warned)
+        *n_warned = warned;
+    return rc;
+}

@@ -162,4 +162,22 @@ int lc_monitor_gen_saturation(const struct lc_result_resource *gen_cpu, unsigned
                               unsigned cores, double t_from_s, double t_to_s,
                               struct lc_gen_saturation *out) LC_WARN_UNUSED;
 
+/*
+ * Add a warning to the load Result r for each recorded phase in which the
+ * generator was CPU-saturated: lc_monitor_gen_saturation on that phase's
+ * window [start_offset, start_offset + duration] of the gen.cpu_percent
+ * series, with r->load.threads threads (nothing to judge when 0) and
+ * `cores` cores (0: r->host.logical_cores, else this machine's). Each
+ * warning names the phase and its figures ("the generator was
+ * CPU-saturated in phase 'peak': mean 190% of one core (max 199%), 9 of 10
+ * samples at or above 90% of its 200% capacity (2 threads): ..."). Without
+ * the series (no monitor ran), the whole run's CPU time decides instead
+ * (r->gen_cpu_user_s + r->gen_cpu_sys_s over r->duration_ns above 90% of
+ * min(threads, cores)): one warning, naming the phase when only one was
+ * recorded. *n_warned (NULL allowed) receives the number of warnings
+ * added. Returns 0, LC_ENOMEM or LC_ELIMIT (r keeps the warnings added).
+ */
+int lc_monitor_gen_saturation_warn(struct lc_result *r, unsigned cores,
+                                   size_t *n_warned) LC_WARN_UNUSED;
+
 #endif

@@ -29,6 +29,8 @@ enum metric {
     M_MEM_PEAK,
     M_MEM_GROWTH,
     M_GEN_CPU,
+    M_GPU_UTIL,
+    M_GPU_MEM,
     M_USER,
     M_SYS,
     M_CUSTOM, /* a bench run's own metric, by name */
@@ -76,6 +78,8 @@ static const struct metric_info metric_table[] = {
     {"mem_peak", M_MEM_PEAK, D_SIZE, W_LOAD | W_BENCH, false},
     {"mem_growth", M_MEM_GROWTH, D_GROWTH, W_LOAD, false},
     {"gen_cpu", M_GEN_CPU, D_PERCENT, W_LOAD, false},
+    {"gpu_util", M_GPU_UTIL, D_PERCENT, W_LOAD, false},
+    {"gpu_mem", M_GPU_MEM, D_SIZE, W_LOAD, false},
     {"user", M_USER, D_DURATION, W_BENCH, false},
     {"sys", M_SYS, D_DURATION, W_BENCH, false},
 };
@@ -83,7 +87,7 @@ static const struct metric_info metric_table[] = {
 
 static const char load_metric_list[] =
     "p(N), avg, med, min, max, stdev, rps, requests, errors, error_rate, ttfb_p(N), cpu, mem, "
-    "mem_peak, mem_growth or gen_cpu";
+    "mem_peak, mem_growth, gen_cpu, gpu_util or gpu_mem";
 static const char bench_metric_list[] =
     "mean, median, min, max, stdev, p(N), mem_peak, user, sys or a custom metric of the runs";
 
@@ -855,6 +859,8 @@ struct evalctx {
     const struct lc_result_phase *fph; /* phase filter, or NULL */
     char *msg;                         /* the term's error message */
     size_t msg_size;
+    char *subject; /* load terms: what decided the value ("gpu1"), the term's subject */
+    size_t subject_size;
 };
 
 static int emsg(struct evalctx *c, int code, const char *fmt, ...) LC_PRINTF(3, 4);
@@ -1186,6 +1192,58 @@ static int gen_cpu_value(struct evalctx *c, const struct term *tm, const struct 
     return emsg(c, T_NODATA, "no data for 'gen_cpu' (the generator's CPU time was not recorded)");
 }
 
+/*
+ * A GPU metric: the aggregate of each GPU's series gpuN.<suffix> over the
+ * target's windows, and the largest of them (the busiest GPU decides; its
+ * name goes to c->subject when there are several). T_NODATA without GPU series.
+ */
+static int gpu_value(struct evalctx *c, const struct term *tm, const struct target *tg,
+                     const char *suffix, enum agg agg, double *out)
+{
+    const struct lc_result *r = c->r;
+    size_t n_gpus = 0, n_found = 0;
+    int first_rc = T_OK;
+    char first_msg[256] = "";
+    for (size_t i = 0; i < r->n_resources; i++) {
+        const char *name = r->resources[i]->name;
+        if (!name || strncmp(name, "gpu", 3) != 0 || !is_digit(name[3]))
+            continue;
+        const char *p = name + 3;
+        while (is_digit(*p))
+            p++;
+        if (*p != '.' || strcmp(p + 1, suffix) != 0)
+            continue;
+        n_gpus++;
+        double v = 0;
+        int rc = resource_value(c, tm, tg, name, agg, &v);
+        if (rc == LC_ENOMEM)
+            return rc;
+        if (rc != T_OK) {
+            if (first_rc == T_OK) {
+                first_rc = rc;
+                snprintf(first_msg, sizeof(first_msg), "%s", c->msg);
+            }
+            continue;
+        }
+        if (n_found == 0 || v > *out) {
+            *out = v;
+            if (c->subject)
+                snprintf(c->subject, c->subject_size, "%.*s", (int)(p - name), name);
+        }
+        n_found++;
+    }
+    if (n_gpus == 0)
+        return emsg(c, T_NODATA,
+                    "no data for '%s' (no GPU series: needs monitor: on a machine with an NVIDIA "
+                    "GPU and its driver)",
+                    tm->metric);
+    if (n_found == 0)
+        return emsg(c, first_rc, "%s", first_msg);
+    if (n_gpus == 1 && c->subject)
+        c->subject[0] = '\0'; /* one GPU: nothing to tell apart */
+    return T_OK;
+}
+
 /* A load metric's value in base units. */
 static int load_value(struct evalctx *c, const struct term *tm, const struct target *tg,
                       double *out)
@@ -1265,6 +1323,10 @@ static int load_value(struct evalctx *c, const struct term *tm, const struct tar
         return resource_value(c, tm, tg, "sut.rss_bytes", AGG_SLOPE_PER_H, out);
     case M_GEN_CPU:
         return gen_cpu_value(c, tm, tg, out);
+    case M_GPU_UTIL:
+        return gpu_value(c, tm, tg, "util_percent", AGG_MEAN, out);
+    case M_GPU_MEM:
+        return gpu_value(c, tm, tg, "mem_used_bytes", AGG_MEAN, out);
     default:
         return emsg(c, T_BAD, "'%s' is a bench metric, not measured for load phases", tm->metric);
     }
@@ -1474,7 +1536,10 @@ static int eval_term(struct evalctx *c, const struct term *tm, struct lc_thresho
         rc = bench_term(c, tm, &tg, ot);
     } else {
         double base = 0;
+        c->subject = ot->subject;
+        c->subject_size = sizeof(ot->subject);
         rc = load_value(c, tm, &tg, &base);
+        c->subject = NULL;
         if (rc == T_OK)
             ot->observed = base / tm->scale;
     }

@@ -18,7 +18,8 @@
  *
  * scope is a phase name, a request name, a bench command name, or
  * "phase.request"; metric is p(N), avg, med, min, max, rps, requests, errors,
- * error_rate, ttfb_p(N), cpu, mem, mem_peak, mem_growth, gen_cpu (load) or
+ * error_rate, ttfb_p(N), cpu, mem, mem_peak, mem_growth, gen_cpu, gpu_util,
+ * gpu_mem (load; the GPU metrics take the busiest GPU of gpuN.* series) or
  * mean, median, min, max, stdev, p(N), mem_peak, user, sys and custom metric
  * names (bench); op is < <= > >=. The unit must fit the metric (a duration
  * takes us ms s m h, a percentage %, a size B KB MB GB, a growth MB/h, ...);

@@ -95,7 +95,9 @@ check "0.9 < r['duration_ns'] / 1e9 < 2.5 and r['partial'] is False and r['warni
 grep -Eq "^Monitored pid $HELPER_PID \(python3\) for [12]\.[0-9]s: ([89]|1[0-2]) samples, every 100ms" "$T/o" && ok "summary first line: $(head -1 "$T/o")" || bad "summary: $(head -3 "$T/o")"
 grep -q "memory growth   no leak" "$T/o" && ok "no leak verdict for an idle process" || bad "verdict: $(cat "$T/o")"
 
-# Ctrl-C: exit 130, the partial result is written.
+# Ctrl-C: exit 130, the partial result is written. A fresh helper: the checks above can take
+# longer than the first one lives on a busy machine.
+helper flat 10
 "$LOADCELL" monitor --pid "$HELPER_PID" --interval 100ms -o "$T/int.json" >"$T/o" 2>"$T/e" &
 L=$!
 sleep 0.8
@@ -107,6 +109,29 @@ if [ $rc = 130 ] && [ "$(json "$T/int.json" "r['partial'] and r['stop_reason'] =
 else
     bad "Ctrl-C: exit $rc"
     cat "$T/e"
+fi
+
+# SIGTERM (a service manager, `timeout`) as Ctrl-C: exit 130, the partial result written; a
+# --cmd target is stopped with it.
+"$LOADCELL" monitor --cmd "sleep 30" --interval 100ms -o "$T/term.json" >"$T/o" 2>"$T/e" &
+L=$!
+sleep 0.8
+kill -TERM $L
+rc=0
+wait $L || rc=$?
+if [ $rc = 130 ] && [ "$(json "$T/term.json" "r['partial'] and r['stop_reason'] == 'interrupted' and len(series('sut.rss_bytes')) >= 4")" = True ] &&
+    grep -q "^Monitored 'sleep 30'" "$T/o"; then
+    ok "SIGTERM: exit 130, summary and partial result written"
+else
+    bad "SIGTERM: exit $rc"
+    cat "$T/e"
+fi
+cmd_pid=$(json "$T/term.json" "r['name'].split('pid ')[1].rstrip(')')" 2>/dev/null || echo 0)
+if [ "$cmd_pid" -gt 0 ] 2>/dev/null && ! kill -0 "$cmd_pid" 2>/dev/null; then
+    ok "SIGTERM: the --cmd target (pid $cmd_pid) was stopped"
+else
+    bad "SIGTERM: the --cmd target '$cmd_pid' is still running"
+    kill -9 "$cmd_pid" 2>/dev/null || true
 fi
 
 # The watched process exits: the watch ends with it (exit 0) and says so.

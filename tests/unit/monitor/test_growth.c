@@ -321,6 +321,105 @@ static void test_gen_saturation(void **state)
     lc_result_free(&r);
 }
 
+static struct lc_result_phase *add_phase(struct lc_result *r, const char *name, double start_s,
+                                         double dur_s, bool recorded)
+{
+    struct lc_result_phase *ph;
+    assert_int_equal(lc_result_add_phase(r, name, &ph), 0);
+    ph->start_offset_ns = (uint64_t)(start_s * 1e9);
+    ph->duration_ns = (uint64_t)(dur_s * 1e9);
+    ph->recorded = recorded;
+    return ph;
+}
+
+/* gen.cpu_percent at t = 0..29: 60% in 0..10, 195% in 11..20, 60% after. */
+static double phases_f(size_t i)
+{
+    return i > 10 && i <= 20 ? 195 : 60;
+}
+
+/* Warnings per phase: the saturated phase is named with its figures, the others are not. */
+static void test_gen_saturation_per_phase(void **state)
+{
+    (void)state;
+    struct lc_result r;
+    lc_result_init(&r, LC_RESULT_KIND_RUN);
+    r.load.threads = 2;
+    r.duration_ns = 30000000000ULL;
+    add_phase(&r, "warmup", 0, 5, false);
+    add_phase(&r, "steady", 5, 5, true);
+    add_phase(&r, "peak", 10, 10, true);
+    add_phase(&r, "cool", 20, 10, true);
+    add_series(&r, "gen.cpu_percent", "%", 30, phases_f);
+    size_t n = 99;
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 8, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(r.n_warnings, 1);
+    /* peak's window (10, 20]: samples 11..20, all 195% of a 200% capacity. */
+    assert_string_equal(r.warnings[0],
+                        "the generator was CPU-saturated in phase 'peak': mean 195% of one core "
+                        "(max 195%), 10 of 10 samples at or above 90% of its 200% capacity "
+                        "(2 threads): that phase's figures may describe loadcell, not the target");
+    /* 4 threads on 8 cores: capacity 400%, nothing saturated. */
+    r.load.threads = 4;
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(r.n_warnings, 1);
+    /* 4 threads on 2 cores: the cores cap the capacity; a saturated warmup is not reported. */
+    r.phases[2]->recorded = false;
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 2, &n), 0);
+    assert_int_equal(n, 0);
+    r.phases[2]->recorded = true;
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 2, &n), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(r.warnings[1], "in phase 'peak'"));
+    assert_non_null(strstr(r.warnings[1], "(4 threads)"));
+    /* Not a load result (no threads): nothing to judge. */
+    r.load.threads = 0;
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 2, NULL), 0);
+    assert_int_equal(r.n_warnings, 2);
+    lc_result_free(&r);
+}
+
+/* Without the series, the run's CPU time decides; one recorded phase is named. */
+static void test_gen_saturation_whole_run(void **state)
+{
+    (void)state;
+    struct lc_result r;
+    lc_result_init(&r, LC_RESULT_KIND_HTTP);
+    r.load.threads = 2;
+    r.duration_ns = 10000000000ULL;
+    r.gen_cpu_user_s = 15;
+    r.gen_cpu_sys_s = 4; /* 190% over 10 s */
+    add_phase(&r, "warmup", 0, 2, false);
+    add_phase(&r, "main", 2, 8, true);
+    size_t n = 0;
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 8, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(r.warnings[0],
+                        "the generator was CPU-saturated in phase 'main' (95% of 2 usable cores "
+                        "over the run): figures may describe loadcell, not the target");
+    /* Two recorded phases: the run's figure cannot name one. */
+    add_phase(&r, "more", 10, 5, true);
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 8, &n), 0);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(r.warnings[1], "monitor the target to see which phase"));
+    /* Below 90% of the usable cores: no warning. */
+    r.gen_cpu_user_s = 10;
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 8, &n), 0);
+    assert_int_equal(n, 0);
+    /* With the series, the series decides per phase: 'main' (2, 10] ran at 60%, 'more'
+     * (10, 15] at 195%, though the run's CPU time alone would blame the whole run. */
+    r.gen_cpu_user_s = 15;
+    add_series(&r, "gen.cpu_percent", "%", 30, phases_f);
+    assert_int_equal(lc_monitor_gen_saturation_warn(&r, 8, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(r.n_warnings, 3);
+    assert_non_null(strstr(r.warnings[2], "in phase 'more': mean 195% of one core (max 195%), "
+                                          "5 of 5 samples"));
+    lc_result_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +430,8 @@ int main(void)
         cmocka_unit_test(test_small_shrinking_insufficient),
         cmocka_unit_test(test_window_stats),
         cmocka_unit_test(test_gen_saturation),
+        cmocka_unit_test(test_gen_saturation_per_phase),
+        cmocka_unit_test(test_gen_saturation_whole_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -422,6 +422,99 @@ static void test_gen_cpu_series(void **state)
     lc_result_free(&r);
 }
 
+/* GPU series: the mean per GPU in the window, the busiest GPU decides; no series, no data. */
+static void test_gpu_metrics(void **state)
+{
+    (void)state;
+    struct lc_result r;
+    lc_result_init(&r, LC_RESULT_KIND_RUN);
+    r.duration_ns = 20 * S;
+    phase(&r, "a", 0, 10, true);
+    phase(&r, "b", 10, 10, true);
+    assert_int_equal(lc_result_compute_totals(&r), 0);
+    /* No GPU series: the same "no data" failure as the other resource metrics. */
+    assert_true(eval_fails(&r, "gpu_util < 50%", LC_THRESHOLD_LOAD, NULL,
+                           "no data for 'gpu_util' (no GPU series"));
+    assert_true(
+        eval_fails(&r, "a: gpu_mem < 1GB", LC_THRESHOLD_LOAD, NULL, "no data for 'gpu_mem'"));
+    /* A term without data does not matter when the other side decides. */
+    assert_true(eval_ok(&r, "gpu_util > 50% || requests < 1", LC_THRESHOLD_LOAD, NULL).holds);
+    /* gpu0: util 10 in a, 30 in b; 1 GB. gpu1: util 20 throughout; 2 GB then 4 GB. */
+    struct lc_result_resource *u0, *u1, *m0, *m1, *other;
+    assert_int_equal(lc_result_add_resource(&r, "gpu0.util_percent", "%", &u0), 0);
+    assert_int_equal(lc_result_add_resource(&r, "gpu1.util_percent", "%", &u1), 0);
+    assert_int_equal(lc_result_add_resource(&r, "gpu0.mem_used_bytes", "bytes", &m0), 0);
+    assert_int_equal(lc_result_add_resource(&r, "gpu1.mem_used_bytes", "bytes", &m1), 0);
+    assert_int_equal(lc_result_add_resource(&r, "gpu0.power_watts", "W", &other), 0);
+    for (int i = 0; i < 20; i++) {
+        double t = i + 0.5;
+        assert_int_equal(lc_result_resource_add(u0, t, i < 10 ? 10 : 30), 0);
+        assert_int_equal(lc_result_resource_add(u1, t, 20), 0);
+        assert_int_equal(lc_result_resource_add(m0, t, 1024 * MB), 0);
+        assert_int_equal(lc_result_resource_add(m1, t, i < 10 ? 2048 * MB : 4096 * MB), 0);
+        assert_int_equal(lc_result_resource_add(other, t, 999), 0);
+    }
+    struct lc_threshold_outcome o = eval_ok(&r, "a: gpu_util < 50%", LC_THRESHOLD_LOAD, NULL);
+    assert_close(o.terms[0].observed, 20, 1e-12);
+    assert_string_equal(o.terms[0].subject, "gpu1");
+    o = eval_ok(&r, "b: gpu_util < 50%", LC_THRESHOLD_LOAD, NULL);
+    assert_close(o.terms[0].observed, 30, 1e-12);
+    assert_string_equal(o.terms[0].subject, "gpu0");
+    assert_string_equal(o.terms[0].unit, "%");
+    /* The totals: gpu0 means 20 over both phases, gpu1 20: 20; a failing and a passing limit. */
+    assert_close(observed(&r, "gpu_util < 50%"), 20, 1e-12);
+    assert_int_equal(verdict_of(&r, "gpu_util < 15%"), LC_RESULT_VERDICT_FAIL);
+    assert_int_equal(verdict_of(&r, "gpu_util < 50%"), LC_RESULT_VERDICT_PASS);
+    /* Memory: a size, in the unit written; the mean of the busiest GPU. */
+    assert_close(observed(&r, "gpu_mem < 8GB"), 3, 1e-12);
+    assert_close(observed(&r, "a: gpu_mem < 8GB"), 2, 1e-12);
+    assert_close(observed(&r, "b: gpu_mem < 8000MB"), 4096, 1e-12);
+    assert_int_equal(verdict_of(&r, "b: gpu_mem < 4GB"), LC_RESULT_VERDICT_FAIL);
+    /* The phase filter of stop conditions reads the phase's window. */
+    o = eval_ok(&r, "gpu_util < 50%", LC_THRESHOLD_LOAD, "a");
+    assert_close(o.terms[0].observed, 20, 1e-12);
+    /* The terminal line names the GPU that decided. */
+    struct lc_threshold *t = compile("b: gpu_util < 50%", LC_THRESHOLD_LOAD);
+    struct lc_error err;
+    assert_int_equal(lc_threshold_eval(t, &r, &o, &err), 0);
+    char line[256];
+    assert_contains(lc_threshold_format(t, &o, line, sizeof(line)), "observed 30% (gpu0)");
+    lc_threshold_free(t);
+    /* Per request is an error; units are checked when parsing. */
+    struct lc_result_phase *ph = r.phases[0];
+    request(ph, "query", 10, 0);
+    assert_false(eval_fails(&r, "a.query: gpu_util < 50%", LC_THRESHOLD_LOAD, NULL,
+                            "measured for the whole system"));
+    parse_fails("gpu_util < 50", LC_THRESHOLD_LOAD, "gpu_util is a percentage; write e.g. 50%");
+    parse_fails("gpu_mem < 50%", LC_THRESHOLD_LOAD, "gpu_mem is a size; write e.g. 50MB");
+    parse_fails("gpu_utl < 50%", LC_THRESHOLD_LOAD, "did you mean 'gpu_util'?");
+    parse_fails("gpu_util < 50%", LC_THRESHOLD_BENCH, "is a load metric");
+    lc_result_free(&r);
+}
+
+/* One GPU, and samples outside the window. */
+static void test_gpu_one_device(void **state)
+{
+    (void)state;
+    struct lc_result r;
+    lc_result_init(&r, LC_RESULT_KIND_MONITOR);
+    r.duration_ns = 10 * S;
+    struct lc_result_resource *u;
+    assert_int_equal(lc_result_add_resource(&r, "gpu3.util_percent", "%", &u), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(lc_result_resource_add(u, i, i < 5 ? 40 : 60), 0);
+    /* A result without phases (loadcell monitor): every sample. */
+    struct lc_threshold_outcome o = eval_ok(&r, "gpu_util < 60%", LC_THRESHOLD_LOAD, NULL);
+    assert_close(o.terms[0].observed, 50, 1e-12);
+    assert_string_equal(o.terms[0].subject, ""); /* one GPU: nothing to tell apart */
+    assert_true(eval_fails(&r, "gpu_mem < 1GB", LC_THRESHOLD_LOAD, NULL, "no GPU series"));
+    /* A phase with no GPU sample in its window. */
+    phase(&r, "late", 100, 10, true);
+    assert_true(eval_fails(&r, "late: gpu_util < 60%", LC_THRESHOLD_LOAD, NULL,
+                           "no monitor samples in its time window"));
+    lc_result_free(&r);
+}
+
 static void test_missing_data(void **state)
 {
     (void)state;
@@ -885,6 +978,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_phase_filter, setup_load, teardown_result),
         cmocka_unit_test_setup_teardown(test_resources, setup_load, teardown_result),
         cmocka_unit_test(test_gen_cpu_series),
+        cmocka_unit_test(test_gpu_metrics),
+        cmocka_unit_test(test_gpu_one_device),
         cmocka_unit_test(test_missing_data),
         cmocka_unit_test(test_service_fallback),
         cmocka_unit_test_setup_teardown(test_verdict_boundaries, setup_load, teardown_result),
