@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(cmake make gcc pkg-config libcmocka-dev libjansson-dev zlib1g-dev libyaml-dev
-          libmicrohttpd-dev clang-format python3 curl procps git prometheus chromium
-          clang libclang-rt-dev)
+          libmicrohttpd-dev libsqlite3-dev clang-format python3 curl procps git prometheus chromium
+          clang libclang-rt-dev libssl-dev openssl)
 if [ "${1:-}" = "--bench" ]; then
     packages+=(wrk nginx-light apache2-utils nghttp2-client hyperfine strace time)
 fi

@@ -10,7 +10,10 @@ extern const char lc_cmd_serve_usage[];
 extern const char lc_cmd_bench_usage[];
 extern const char lc_cmd_run_usage[];
 extern const char lc_cmd_report_usage[];
+extern const char lc_cmd_compare_usage[];
 extern const char lc_cmd_monitor_usage[];
+extern const char lc_cmd_history_usage[];
+extern const char lc_cmd_baseline_usage[];
 
 static const char version_usage[] = "usage: loadcell version\n\n"
                                     "Print the version, commit, compiler and built-in features.\n";
@@ -27,6 +30,12 @@ const struct lc_cli_command lc_cli_commands[] = {
      lc_cmd_monitor_usage},
     {"report", lc_cmd_report, "write HTML, Markdown or CSV reports from a result file",
      lc_cmd_report_usage},
+    {"compare", lc_cmd_compare, "compare a result with a baseline: verdicts, intervals, claims",
+     lc_cmd_compare_usage},
+    {"history", lc_cmd_history, "list recorded runs with key figures and a trend",
+     lc_cmd_history_usage},
+    {"baseline", lc_cmd_baseline, "mark a recorded run as the baseline of its name",
+     lc_cmd_baseline_usage},
     {"serve", lc_cmd_serve, "run the built-in target server", lc_cmd_serve_usage},
     {"version", lc_cmd_version, "print version and build facts", version_usage},
     {"help", lc_cmd_help, "show help for loadcell or a command", help_usage},

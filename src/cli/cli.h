@@ -12,7 +12,10 @@ int lc_cmd_serve(int argc, char **argv);
 int lc_cmd_bench(int argc, char **argv);
 int lc_cmd_run(int argc, char **argv);
 int lc_cmd_report(int argc, char **argv);
+int lc_cmd_compare(int argc, char **argv);
 int lc_cmd_monitor(int argc, char **argv);
+int lc_cmd_history(int argc, char **argv);
+int lc_cmd_baseline(int argc, char **argv);
 int lc_cmd_version(int argc, char **argv);
 int lc_cmd_help(int argc, char **argv);
 

@@ -86,5 +86,7 @@ int lc_cli_outputs_write(const struct lc_cli_outputs *o, const struct lc_result 
         rc = done(lc_report_csv_write(r, o->csv, &err), "CSV files", o->csv, &err);
         first = first ? first : rc;
     }
+    /* Last: the result files are safe before the history database is touched. */
+    lc_cli_history_record(o->history, r);
     return first;
 }
