@@ -24,7 +24,8 @@
 const char lc_cmd_http_usage[] =
     "usage: loadcell http URL [options]\n"
     "\n"
-    "Load-test one HTTP/1.1 URL. Closed model by default (-c users, each sending\n"
+    "Load-test one HTTP/1.1 URL (http:// or https://). Closed model by default (-c users, each "
+    "sending\n"
     "a request, awaiting the response, optionally thinking, and repeating); open\n"
     "model with -R (requests start on a schedule; latency is measured from the\n"
     "scheduled start, so a stalled server shows in the percentiles).\n"
@@ -47,6 +48,12 @@ const char lc_cmd_http_usage[] =
     "  -b, --body TEXT        request body\n"
     "      --no-keepalive     a new connection per request (sends Connection: close)\n"
     "      --body-file FILE   request body from a file\n"
+    "TLS (https:// URLs; docs/http.md#tls-https-urls):\n"
+    "      --cacert FILE      trust the CAs in this PEM file instead of the system store\n"
+    "      --insecure         do not verify the server's certificate or name\n"
+    "      --cert FILE        client certificate (PEM), with --key FILE\n"
+    "      --key FILE         the client certificate's private key (PEM)\n"
+    "      --tls-min VERSION  lowest TLS version to offer: 1.2 (default) or 1.3\n"
     "Limits:\n"
     "      --timeout DUR      per request, from its send (default 10s); expiry\n"
     "                         counts as an error and its time is recorded\n"
@@ -55,7 +62,8 @@ const char lc_cmd_http_usage[] =
     "                         flight (default 5s); a second Ctrl-C exits at once\n"
     "Target:\n"
     "      --monitor-pid PID  sample that process and its children during the run\n"
-    "                         (CPU, memory, threads, fds; thresholds cpu, mem, mem_growth)\n"
+    "                         (CPU, memory, threads, fds, NVIDIA GPUs; thresholds cpu,\n"
+    "                         mem, mem_growth, gpu_util, gpu_mem)\n"
     "      --monitor-cmd CMD  start CMD (sh -c) in its own process group, sample it,\n"
     "                         stop it at the end (SIGTERM, then SIGKILL)\n"
     "      --ready URL        with --monitor-cmd: wait until URL answers 2xx (30 s at most)\n"
@@ -68,6 +76,9 @@ const char lc_cmd_http_usage[] =
     "      --html FILE        write the HTML report (charts, findings)\n"
     "      --markdown FILE    write the Markdown report\n"
     "      --csv PREFIX       write PREFIX_stats.csv, _history.csv, _failures.csv\n"
+    "      --history PATH     record the run in this history database\n"
+    "                         (default .loadcell/history.db; see 'loadcell history')\n"
+    "      --no-history       do not record the run (also: LOADCELL_NO_HISTORY=1)\n"
     "  -q, --quiet            no live progress line\n"
     "      --seed N           seed for arrivals, think times and request mix\n"
     "      --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -101,6 +112,11 @@ enum {
     OPT_METRICS,
     OPT_DASHBOARD,
     OPT_METRICS_LINGER,
+    OPT_INSECURE,
+    OPT_CACERT,
+    OPT_CERT,
+    OPT_KEY,
+    OPT_TLS_MIN,
     OPT_HELP,
 };
 
@@ -135,6 +151,13 @@ static const struct option long_options[] = {
     {"metrics", required_argument, NULL, OPT_METRICS},
     {"dashboard", required_argument, NULL, OPT_DASHBOARD},
     {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
+    {"no-history", no_argument, NULL, LC_CLI_OPT_NO_HISTORY},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"tls-min", required_argument, NULL, OPT_TLS_MIN},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -150,11 +173,14 @@ struct http_args {
     const char *body;
     const char *body_file;
     struct lc_cli_outputs out;      /* -o, --html, --markdown, --csv */
+    struct lc_cli_history history;  /* --history PATH, --no-history */
     struct lc_cli_watch_spec watch; /* --monitor-pid / --monitor-cmd / --ready */
     const char *metrics;            /* --metrics ADDR:PORT */
     const char *dashboard;          /* --dashboard ADDR:PORT */
     uint64_t metrics_linger_ns;
     struct lc_threshold_list thresholds;
+    struct lc_tls_client_options tls; /* --cacert, --insecure, --cert, --key, --tls-min */
+    const char *tls_flag;             /* the first TLS option given, for messages */
     int quiet;
     int no_keepalive;
     int rate_given;
@@ -360,10 +386,34 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         case OPT_METRICS_LINGER:
             rc = lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err);
             break;
+        case OPT_INSECURE:
+            a->tls.insecure = true;
+            a->tls_flag = a->tls_flag ? a->tls_flag : "--insecure";
+            break;
+        case OPT_CACERT:
+            a->tls.cacert = optarg;
+            a->tls_flag = a->tls_flag ? a->tls_flag : "--cacert";
+            break;
+        case OPT_CERT:
+            a->tls.cert = optarg;
+            a->tls_flag = a->tls_flag ? a->tls_flag : "--cert";
+            break;
+        case OPT_KEY:
+            a->tls.key = optarg;
+            a->tls_flag = a->tls_flag ? a->tls_flag : "--key";
+            break;
+        case OPT_TLS_MIN:
+            rc = lc_tls_version_parse(optarg, &a->tls.min_version, &err);
+            if (rc != 0)
+                return lc_cli_usage_error("http", "--tls-min must be 1.2 or 1.3, not '%s'", optarg);
+            a->tls_flag = a->tls_flag ? a->tls_flag : "--tls-min";
+            break;
         case OPT_HELP:
             fputs(lc_cmd_http_usage, stdout);
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
+            if (lc_cli_history_option(&a->history, c, optarg))
+                break;
             return lc_cli_option_error("http", c, argv);
         }
         if (rc != 0)
@@ -391,6 +441,10 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         return lc_cli_usage_error("http", "--pipeline works with the closed model only (drop -R)");
     if (a->model == LC_MODEL_OPEN && a->think_max_ns)
         return lc_cli_usage_error("http", "--think works with the closed model only (drop -R)");
+    if (a->tls.insecure && a->tls.cacert)
+        return lc_cli_usage_error("http", "give either --cacert or --insecure, not both");
+    if (lc_tls_client_options_check(&a->tls, &err) != 0)
+        return lc_cli_usage_error("http", "%s", err.msg);
     if (!a->method)
         a->method = (a->body || a->body_file) ? "POST" : "GET";
     return 0;
@@ -404,8 +458,12 @@ static int build_plan(struct http_args *a, struct lc_load_plan *p, struct lc_err
     if (rc != 0)
         return rc;
     if (strcmp(url.scheme, "https") == 0)
-        return lc_error_set(err, LC_ENOTSUP,
-                            "https is not supported yet by this build; use an http:// URL");
+        rc = lc_load_plan_set_tls(p, url.host, &a->tls, err);
+    else if (a->tls_flag)
+        rc =
+            lc_error_set(err, LC_EUSAGE, "%s needs an https:// URL, not '%s'", a->tls_flag, a->url);
+    if (rc != 0)
+        return rc;
     snprintf(p->target, sizeof(p->target), "%s", a->url);
     rc = lc_addr_resolve(url.host, url.port, &p->addrs, err);
     if (rc != 0)
@@ -529,6 +587,7 @@ int lc_cmd_http(int argc, char **argv)
     struct lc_live_bridge *bridge = NULL;
     struct lc_cli_watch watch = {0};
     lc_threshold_list_init(&args.thresholds);
+    args.out.history = &args.history; /* recorded after the result files */
     int exit_code = parse_args(argc, argv, &args, &plan);
     if (exit_code != 0) {
         exit_code = exit_code < 0 ? 0 : exit_code; /* --help: -1 */

@@ -17,10 +17,11 @@ const char lc_cmd_serve_usage[] =
     "                      [--error-rate P] [--error-status N] [--body-size N|LO..HI] [--chunked]\n"
     "                      [--stall STALL/PERIOD] [--chaos KIND=P,...] [--route SPEC]...\n"
     "                      [--seed N] [--metrics ADDR:PORT]\n"
+    "                      [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]\n"
     "\n"
     "Run the built-in HTTP/1.1 target server (keep-alive, pipelining, request bodies with\n"
-    "Content-Length or chunked). It prints one line when ready:\n"
-    "  loadcell serve: listening on http://127.0.0.1:8080\n"
+    "Content-Length or chunked), over TLS with --tls-cert. It prints one line when ready:\n"
+    "  loadcell serve: listening on http://127.0.0.1:8080    (https://... with TLS)\n"
     "and stops cleanly on SIGINT or SIGTERM (exit 0).\n"
     "\n"
     "options:\n"
@@ -56,6 +57,13 @@ const char lc_cmd_serve_usage[] =
     "      --seed N             make every random choice reproducible\n"
     "      --metrics ADDR:PORT  serve the /stats counters as Prometheus metrics at\n"
     "                           http://ADDR:PORT/metrics (docs/live.md)\n"
+    "      --tls-cert FILE      serve HTTPS with this PEM certificate (chain, the server's\n"
+    "                           first); needs --tls-key. TLS 1.2 and 1.3, ALPN http/1.1,\n"
+    "                           session resumption (tickets and a session cache)\n"
+    "      --tls-key FILE       the certificate's PEM private key (unencrypted)\n"
+    "      --tls-client-ca FILE\n"
+    "                           require a client certificate signed by a CA in this PEM\n"
+    "                           file (mutual TLS); clients without one are refused\n"
     "  -h, --help               show this help\n"
     "\n"
     "built-in paths (no latency, errors, stall or chaos; counted apart):\n"
@@ -68,6 +76,7 @@ const char lc_cmd_serve_usage[] =
     "  loadcell serve --route '/query:latency=lognormal:20ms,0.5;status=200;body=2KB' \\\n"
     "                 --route '/upload*:latency=uniform:5ms..50ms;error-rate=2%'\n"
     "  loadcell serve --chaos reset=5%,close-mid-body=5%,trickle=1% --stall 1s/5s\n"
+    "  loadcell serve --listen 127.0.0.1:8443 --tls-cert server.pem --tls-key server.key\n"
     "\n"
     "See docs/serve.md for every flag.\n";
 
@@ -101,6 +110,9 @@ enum {
     OPT_ROUTE,
     OPT_SEED,
     OPT_METRICS,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
+    OPT_TLS_CLIENT_CA,
 };
 
 static const struct option long_options[] = {
@@ -117,6 +129,9 @@ static const struct option long_options[] = {
     {"route", required_argument, NULL, OPT_ROUTE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"metrics", required_argument, NULL, OPT_METRICS},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"tls-client-ca", required_argument, NULL, OPT_TLS_CLIENT_CA},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -199,6 +214,15 @@ int lc_cmd_serve(int argc, char **argv)
                 return lc_cli_usage_error("serve", "%s", err.msg);
             metrics = optarg;
             break;
+        case OPT_TLS_CERT:
+            opt.tls_cert_file = optarg;
+            break;
+        case OPT_TLS_KEY:
+            opt.tls_key_file = optarg;
+            break;
+        case OPT_TLS_CLIENT_CA:
+            opt.tls_client_ca_file = optarg;
+            break;
         case 'h':
             fputs(lc_cmd_serve_usage, stdout);
             return LC_EXIT_OK;
@@ -208,6 +232,14 @@ int lc_cmd_serve(int argc, char **argv)
     }
     if (optind < argc)
         return lc_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    if (opt.tls_cert_file && !opt.tls_key_file)
+        return lc_cli_usage_error("serve", "--tls-cert needs --tls-key FILE (the certificate's "
+                                           "private key)");
+    if (!opt.tls_cert_file && (opt.tls_key_file || opt.tls_client_ca_file))
+        return lc_cli_usage_error("serve",
+                                  "%s needs --tls-cert FILE (TLS is off without a "
+                                  "certificate)",
+                                  opt.tls_key_file ? "--tls-key" : "--tls-client-ca");
 
     /* Routes start from the global behaviour, whatever the order of the flags. */
     if (nroutes) {
@@ -231,7 +263,7 @@ int lc_cmd_serve(int argc, char **argv)
     free(routes);
     if (rc != 0)
         return lc_cli_fail(&err);
-    if (metrics && lc_live_serve_bridge_start(metrics, lc_serve_url(srv), &live, &err) != 0) {
+    if (metrics && lc_live_serve_bridge_start(metrics, srv, &live, &err) != 0) {
         lc_serve_destroy(srv);
         return lc_cli_fail(&err);
     }

@@ -107,6 +107,28 @@ static void resource_lines(FILE *out, const struct lc_result *r)
     }
 }
 
+/* https: handshakes (every phase, warmup included, like connections), versions, verification. */
+static void tls_lines(FILE *out, const struct lc_result *r)
+{
+    const struct lc_result_load *l = &r->load;
+    const struct lc_hdr *h = &r->total.hist[LC_HIST_TLS_HANDSHAKE];
+    uint64_t full = 0, resumed = 0;
+    char b1[24], b2[24];
+    for (size_t i = 0; i < r->n_phases; i++) {
+        full += r->phases[i]->stats.tls_handshakes_full;
+        resumed += r->phases[i]->stats.tls_handshakes_resumed;
+    }
+    fprintf(out, "  handshakes  full %llu, resumed %llu", (unsigned long long)full,
+            (unsigned long long)resumed);
+    if (h->total_count > 0)
+        fprintf(out, "; time p50 %s p99 %s", dur(lc_hdr_value_at_percentile(h, 50), b1, 24),
+                dur(lc_hdr_value_at_percentile(h, 99), b2, 24));
+    fprintf(out, "; TLS >= %s, %s\n", l->tls_min_version,
+            l->tls_verify ? "certificate verified" : "certificate NOT verified (--insecure)");
+    if (l->tls_verify_error)
+        fprintf(out, "  tls verify  failed: %s\n", l->tls_verify_error);
+}
+
 void lc_summary_print_load(FILE *out, const struct lc_result *r)
 {
     const struct lc_result_stats *s = &r->total;
@@ -166,6 +188,7 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
     }
     hist_row(out, "ttfb", &s->hist[LC_HIST_TTFB]);
     hist_row(out, "connect", &s->hist[LC_HIST_CONNECT]);
+    hist_row(out, "handshake", &s->hist[LC_HIST_TLS_HANDSHAKE]);
     if (mixed)
         fprintf(out, "  open-model phases: latency from each request's scheduled start "
                      "(coordinated omission\n  corrected); closed-model phases: service time "
@@ -189,6 +212,8 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
             "flight at stop\n",
             (unsigned long long)s->connections_requested, (unsigned long long)opened,
             (unsigned long long)reconnects, (unsigned long long)s->in_flight_at_stop);
+    if (l->tls_min_version)
+        tls_lines(out, r);
     if (open || mixed) {
         const struct lc_hdr *lag = &s->hist[LC_HIST_SCHEDULE_LAG];
         double sent = (double)lag->total_count;

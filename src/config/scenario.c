@@ -16,6 +16,7 @@
 #include "bench/scan.h"
 #include "config/yaml_tree.h"
 #include "core/parse.h"
+#include "net/tls_client.h"
 #include "net/url.h"
 #include "results/threshold.h"
 
@@ -100,6 +101,7 @@ enum sch {
     S_BENCHMARK,
     S_SCAN,
     S_OUTPUT,
+    S_TLS,
     S_COUNT
 };
 
@@ -121,17 +123,11 @@ struct schema {
     enum sch child;             /* SH_NAMED values, SH_LIST items */
 };
 
-static const struct field root_fields[] = {{"version", S_LEAF},
-                                           {"name", S_LEAF},
-                                           {"target", S_LEAF},
-                                           {"defaults", S_DEFAULTS},
-                                           {"requests", S_REQUESTS},
-                                           {"scenarios", S_SCENARIOS},
-                                           {"thresholds", S_THRESHOLDS},
-                                           {"monitor", S_MONITOR},
-                                           {"benchmarks", S_BENCHMARKS},
-                                           {"output", S_OUTPUT},
-                                           {NULL, 0}};
+static const struct field root_fields[] = {
+    {"version", S_LEAF},          {"name", S_LEAF},         {"target", S_LEAF},
+    {"defaults", S_DEFAULTS},     {"requests", S_REQUESTS}, {"scenarios", S_SCENARIOS},
+    {"thresholds", S_THRESHOLDS}, {"monitor", S_MONITOR},   {"benchmarks", S_BENCHMARKS},
+    {"output", S_OUTPUT},         {"tls", S_TLS},           {NULL, 0}};
 static const struct field defaults_fields[] = {
     {"headers", S_HEADERS}, {"timeout", S_LEAF}, {"think", S_LEAF}, {NULL, 0}};
 static const struct field request_fields[] = {
@@ -160,6 +156,9 @@ static const struct field monitor_fields[] = {
 static const struct field benchmark_fields[] = {
     {"name", S_LEAF},   {"command", S_LEAF}, {"scan", S_SCAN},     {"runs", S_LEAF},
     {"warmup", S_LEAF}, {"prepare", S_LEAF}, {"artifact", S_LEAF}, {NULL, 0}};
+static const struct field tls_fields[] = {{"insecure", S_LEAF},    {"cacert", S_LEAF},
+                                          {"cert", S_LEAF},        {"key", S_LEAF},
+                                          {"min_version", S_LEAF}, {NULL, 0}};
 static const struct field output_fields[] = {
     {"json", S_LEAF}, {"html", S_LEAF}, {"csv", S_LEAF}, {"markdown", S_LEAF}, {NULL, 0}};
 
@@ -182,6 +181,7 @@ static const struct schema schemas[S_COUNT] = {
     [S_BENCHMARK] = {SH_FIXED, benchmark_fields, S_LEAF},
     [S_SCAN] = {SH_NAMED, NULL, S_LEAF},
     [S_OUTPUT] = {SH_FIXED, output_fields, S_LEAF},
+    [S_TLS] = {SH_FIXED, tls_fields, S_LEAF},
 };
 
 static const struct field *find_field(enum sch x, const char *key, size_t len)
@@ -1465,6 +1465,77 @@ static int load_monitor(struct loader *L, const struct lc_yaml_node *n)
     return 0;
 }
 
+/* A PEM file named in `tls:`: relative to the scenario's directory, and readable now. */
+static int tls_file(struct loader *L, const struct lc_yaml_node *n, const char *key,
+                    const char **out)
+{
+    char what[64];
+    snprintf(what, sizeof(what), "'%s' in tls", key);
+    const char *text = NULL;
+    int rc = keep_text(L, n, what, &text);
+    if (rc)
+        return rc;
+    if (!text[0])
+        return fail(L, n, "%s: empty path", what);
+    if (!L->dir && text[0] != '/')
+        return fail(L, n, "%s: a relative path needs a scenario loaded from a file", what);
+    char path[4096];
+    int w = text[0] == '/' ? snprintf(path, sizeof(path), "%s", text)
+                           : snprintf(path, sizeof(path), "%s/%s", L->dir, text);
+    if (w < 0 || (size_t)w >= sizeof(path))
+        return fail(L, n, "%s: the path is too long", what);
+    if (access(path, R_OK) != 0)
+        return fail(L, n,
+                    "%s: cannot read '%s': %s (a relative path starts from the scenario file's "
+                    "directory)",
+                    what, path, strerror(errno));
+    *out = arena_strdup(L->arena, path);
+    return *out ? 0 : nomem(L);
+}
+
+/* `tls:` - client TLS options for an https:// target. */
+static int load_tls(struct loader *L, const struct lc_yaml_node *n)
+{
+    struct lc_scenario_tls *t = &L->s->tls;
+    int rc = want_map(L, n, "'tls'", "e.g. {cacert: ca.pem} or {insecure: true}");
+    if (rc == 0)
+        rc = check_keys(L, n, S_TLS, "tls");
+    if (rc == 0)
+        rc = keep_loc(L, n, &t->loc);
+    if (rc)
+        return rc;
+    t->present = true;
+    if (!L->s->target || strncmp(L->s->target, "https://", 8) != 0)
+        return fail(L, n, "'tls' applies to an https:// target, and 'target' is %s",
+                    L->s->target ? L->s->target : "missing");
+    const struct lc_yaml_node *v = get(n, "insecure");
+    if (v && (rc = want_bool(L, v, "'insecure' in tls", &t->insecure)) != 0)
+        return rc;
+    if ((v = get(n, "cacert")) && (rc = tls_file(L, v, "cacert", &t->cacert)) != 0)
+        return rc;
+    if ((v = get(n, "cert")) && (rc = tls_file(L, v, "cert", &t->cert)) != 0)
+        return rc;
+    if ((v = get(n, "key")) && (rc = tls_file(L, v, "key", &t->key)) != 0)
+        return rc;
+    if ((v = get(n, "min_version"))) {
+        const char *text = NULL;
+        struct lc_error e = {0};
+        if ((rc = want_text(L, v, "'min_version' in tls", &text)) != 0)
+            return rc;
+        if (lc_tls_version_parse(text, &t->min_version, &e) != 0)
+            return fail(L, v, "'min_version' in tls: '%s' is not 1.2 or 1.3", text);
+    }
+    if (t->insecure && t->cacert)
+        return fail(L, key_node(n, "cacert"),
+                    "tls has both insecure: true and cacert: verify with the CA file, or skip "
+                    "verification, not both");
+    if (t->cert && !t->key)
+        return fail(L, key_node(n, "cert"), "tls has cert but no key: add key: FILE (PEM)");
+    if (t->key && !t->cert)
+        return fail(L, key_node(n, "key"), "tls has key but no cert: add cert: FILE (PEM)");
+    return 0;
+}
+
 static bool is_param_name(const char *s, size_t n)
 {
     if (n == 0 || n >= LC_BENCH_MAX_PARAM_NAME)
@@ -1764,6 +1835,9 @@ static int convert(struct loader *L, const struct lc_yaml_node *root)
         return rc;
     const struct lc_yaml_node *target = get(root, "target");
     if (target && (rc = load_target(L, target)) != 0)
+        return rc;
+    v = get(root, "tls");
+    if (v && (rc = load_tls(L, v)) != 0)
         return rc;
     const struct lc_yaml_node *requests = get(root, "requests");
     const struct lc_yaml_node *scenarios = lc_yaml_map_get(root, "scenarios");

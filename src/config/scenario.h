@@ -158,6 +158,18 @@ struct lc_scenario_output {
     const char *markdown;
 };
 
+/* `tls:` - client TLS for an https:// target. present is false when the file has none. */
+struct lc_scenario_tls {
+    bool present;
+    bool insecure; /* skip certificate verification */
+    const char
+        *cacert;      /* PEM CA file (resolved against the file's directory), NULL: system store */
+    const char *cert; /* PEM client certificate, with key; NULL: none */
+    const char *key;
+    int min_version; /* 12 or 13 (net/tls_client.h enum lc_tls_version); 0: default 1.2 */
+    struct lc_scenario_loc loc;
+};
+
 struct lc_scenario_arena;
 
 /*
@@ -185,6 +197,7 @@ struct lc_scenario {
     const struct lc_scenario_benchmark *benchmarks; /* the kept ones */
     size_t n_benchmarks;
     struct lc_scenario_output output;
+    struct lc_scenario_tls tls;
     const char *const *skipped; /* scenario and benchmark names left out by --only */
     size_t n_skipped;
     struct lc_scenario_arena *arena; /* private: owns everything above */

@@ -348,16 +348,23 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
         pthread_cond_wait(&shared.gate_cond, &shared.gate_lock);
     uint32_t established = 0;
     int first_errno = 0;
+    const struct lc_tls_failure *first_tls = NULL;
     for (uint32_t i = 0; i < created; i++) {
         established += ag.workers[i].established_at_start;
         if (!first_errno)
             first_errno = ag.workers[i].first_connect_errno;
+        if (!first_tls && ag.workers[i].first_tls_failed)
+            first_tls = &ag.workers[i].first_tls_failure;
     }
     if (rc == 0 && established == 0) {
-        char where[64];
+        char where[64], why[512];
         lc_addr_format(&plan->addrs.addrs[0], where, sizeof(where));
+        if (first_errno || !first_tls)
+            snprintf(why, sizeof(why), "%s", first_errno ? strerror(first_errno) : "unknown error");
+        else
+            lc_tls_failure_describe(first_tls, why, sizeof(why));
         rc = lc_error_set(err, LC_ECONNECT, "cannot connect to %s (%s): %s", plan->target, where,
-                          first_errno ? strerror(first_errno) : "unknown error");
+                          why);
     }
     if (rc != 0)
         shared.stop_mode = LC_STOP_NOW;

@@ -23,6 +23,21 @@ void lc_load_plan_free(struct lc_load_plan *plan)
     free(plan->phases);
     plan->phases = NULL;
     plan->phase_count = 0;
+    lc_tls_client_free(plan->tls);
+    plan->tls = NULL;
+}
+
+int lc_load_plan_set_tls(struct lc_load_plan *plan, const char *host,
+                         const struct lc_tls_client_options *opt, struct lc_error *err)
+{
+    lc_tls_client_free(plan->tls);
+    plan->tls = NULL;
+    int rc = lc_tls_client_new(opt, host, &plan->tls, err);
+    if (rc != 0)
+        return rc;
+    plan->tls_min_version = opt->min_version ? opt->min_version : LC_TLS_V1_2;
+    plan->tls_verify = !opt->insecure;
+    return 0;
 }
 
 struct lc_load_phase *lc_load_plan_add_phase(struct lc_load_plan *plan, const char *name,

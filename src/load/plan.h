@@ -7,6 +7,7 @@
 
 #include "net/addr.h"
 #include "net/http1_parse.h"
+#include "net/tls_client.h"
 
 enum lc_load_model {
     LC_MODEL_CLOSED, /* each connection is a user: send, await, think, repeat */
@@ -75,7 +76,21 @@ struct lc_load_plan {
     uint64_t late_tolerance_ns; /* open model: a send later than this past its time is late */
     uint64_t seed;
     struct lc_http1_limits limits;
+    /* https: the TLS context every connection is made from (owned; NULL: plain
+     * TCP, and plain connections carry no TLS state at all). */
+    struct lc_tls_client *tls;
+    int tls_min_version; /* enum lc_tls_version, for the Result */
+    int tls_verify;      /* the server's certificate is verified (not --insecure) */
 };
+
+/*
+ * For an https target: make the plan's TLS context for `host` from opt
+ * (plan->tls, owned by the plan). Returns 0, or what lc_tls_client_new
+ * returns (err names the file or option at fault).
+ */
+int lc_load_plan_set_tls(struct lc_load_plan *plan, const char *host,
+                         const struct lc_tls_client_options *opt,
+                         struct lc_error *err) LC_WARN_UNUSED;
 
 /* Free the request templates and phases (the plan struct itself is the caller's). */
 void lc_load_plan_free(struct lc_load_plan *plan);

@@ -26,6 +26,10 @@ enum lc_fail_kind {
     LC_FAIL_TIMEOUT,                /* no complete response within --timeout */
     LC_FAIL_UNEXPECTED_DATA,        /* bytes arrived with no request outstanding */
     LC_FAIL_MALFORMED,              /* parse error: see malformed[] for the reason */
+    LC_FAIL_TLS_HANDSHAKE,          /* the TLS handshake failed (or the server refused our cert) */
+    LC_FAIL_TLS_VERIFY,             /* the server's certificate did not verify */
+    LC_FAIL_TLS_VERSION,            /* no TLS version both sides accept */
+    LC_FAIL_TLS_OTHER,              /* a TLS protocol error after the handshake */
     LC_FAIL_COUNT
 };
 
@@ -46,10 +50,11 @@ struct lc_recorder {
     struct lc_hdr service;
     struct lc_hdr ttfb;
     struct lc_hdr connect;
-    struct lc_hdr lag;  /* send time minus intended time */
-    uint64_t sent;      /* requests written */
-    uint64_t completed; /* complete responses, any status */
-    uint64_t failed;    /* requests (or connects) that ended in a transport failure */
+    struct lc_hdr lag;           /* send time minus intended time */
+    struct lc_hdr tls_handshake; /* TLS handshake (after the TCP connect), connection-level */
+    uint64_t sent;               /* requests written */
+    uint64_t completed;          /* complete responses, any status */
+    uint64_t failed;             /* requests (or connects) that ended in a transport failure */
     uint64_t fail[LC_FAIL_COUNT];
     uint64_t malformed[LC_HTTP1_E_COUNT];
     uint64_t status[LC_STATUS_MAX]; /* index = status code; 600+ counted at 599 */
@@ -59,9 +64,12 @@ struct lc_recorder {
     uint64_t body_check_failed; /* responses whose body lacked `expect: body_contains` */
     uint64_t bytes_in;
     uint64_t bytes_out;
-    uint64_t connects;   /* connections established */
-    uint64_t reconnects; /* connections re-established after a close or failure */
-    uint64_t late;       /* open model: sends later than the late tolerance */
+    uint64_t connects;    /* connections established */
+    uint64_t reconnects;  /* connections re-established after a close or failure */
+    uint64_t late;        /* open model: sends later than the late tolerance */
+    uint64_t tls_full;    /* TLS handshakes without a resumed session */
+    uint64_t tls_resumed; /* TLS handshakes that resumed the worker's saved session */
+    long tls_verify_code; /* the latest certificate verification failure (X509_V_ERR_*), 0: none */
     uint32_t active; /* gauge at the tick: users (closed) or connections (open); adds on merge */
 };
 

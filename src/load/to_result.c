@@ -34,7 +34,7 @@ static int fill_stats(const struct lc_recorder *rec, const struct lc_load_plan *
     const struct lc_hdr *hists[LC_HIST_COUNT] = {
         [LC_HIST_LATENCY] = &rec->latency,  [LC_HIST_SERVICE] = &rec->service,
         [LC_HIST_TTFB] = &rec->ttfb,        [LC_HIST_CONNECT] = &rec->connect,
-        [LC_HIST_SCHEDULE_LAG] = &rec->lag,
+        [LC_HIST_SCHEDULE_LAG] = &rec->lag, [LC_HIST_TLS_HANDSHAKE] = &rec->tls_handshake,
     };
     int rc = 0;
     for (int i = 0; i < LC_HIST_COUNT && rc == 0; i++) {
@@ -65,6 +65,8 @@ static int fill_stats(const struct lc_recorder *rec, const struct lc_load_plan *
     s->connections_established = rec->connects;
     s->reconnects = rec->reconnects;
     s->late_starts = rec->late;
+    s->tls_handshakes_full = rec->tls_full;
+    s->tls_handshakes_resumed = rec->tls_resumed;
     return rc;
 }
 
@@ -164,6 +166,20 @@ int lc_load_fill_result(const struct lc_load_plan *plan, const struct lc_engine_
     r->load.pipeline_depth = plan->pipeline;
     r->load.think_min_ns = last->think_min_ns;
     r->load.think_max_ns = last->think_max_ns;
+    if (rc == 0 && plan->tls) {
+        r->load.tls_verify = plan->tls_verify != 0;
+        rc =
+            lc_result_set_str(&r->load.tls_min_version, lc_tls_version_name(plan->tls_min_version));
+        long code = 0; /* the latest verification failure of any phase */
+        for (size_t i = 0; i < out->phase_count; i++) {
+            const struct lc_engine_phase *eph = &out->phases[i];
+            for (size_t k = 0; k < eph->nrec; k++)
+                if (eph->recs[k].tls_verify_code)
+                    code = eph->recs[k].tls_verify_code;
+        }
+        if (rc == 0 && code)
+            rc = lc_result_set_str(&r->load.tls_verify_error, lc_tls_verify_reason(code));
+    }
     r->start_wall_ns = out->start_wall_ns;
     r->end_wall_ns = out->end_wall_ns;
     r->duration_ns = out->duration_ns;

@@ -25,11 +25,13 @@
 #define BACKOFF_MAX_NS      (1000 * LC_NS_PER_MS)
 #define MAX_WAIT_NS         (100 * LC_NS_PER_MS)
 #define RAMP_WAIT_NS        (10 * LC_NS_PER_MS) /* how often a ramping level is re-read */
+#define TLS_SETTLE_NS       (50 * LC_NS_PER_MS) /* https: wait for post-handshake alerts */
 #define MATCH_MAX           256                 /* longest expect body_contains text */
 
 enum conn_state {
     C_CLOSED,     /* no socket; a timer (backoff or "now") reconnects it */
     C_CONNECTING, /* connect in progress; timer = connect timeout */
+    C_HANDSHAKE,  /* https: TCP connected, TLS handshake in progress; timer = connect timeout */
     C_IDLE,       /* connected, nothing in flight */
     C_BUSY,       /* requests in flight (being written and/or awaiting responses) */
     C_THINKING,   /* closed model: pausing before the next request; timer = think end */
@@ -61,6 +63,7 @@ struct lc_conn {
     uint32_t spill_cap;
     char *spill;
     char *carry; /* body check: the tail of the previous read (allocated on first use) */
+    struct lc_tls_conn *tls; /* https only: made at connect, freed at close; NULL for plain */
     const struct lc_load_request *req;
     size_t req_index;
     size_t write_off;
@@ -163,6 +166,7 @@ void lc_worker_free(struct lc_worker *w)
 {
     if (w->conns) {
         for (uint32_t i = 0; i < w->nconns; i++) {
+            lc_tls_conn_free(w->conns[i].tls);
             if (w->conns[i].fd >= 0)
                 close(w->conns[i].fd);
             free(w->conns[i].spill);
@@ -174,6 +178,7 @@ void lc_worker_free(struct lc_worker *w)
     free(w->buf);
     free(w->mix_cdf);
     free(w->match_scratch);
+    lc_tls_session_slot_clear(&w->tls_session);
     lc_timer_heap_free(&w->timers);
     for (int i = 0; i < 2; i++) {
         if (!w->rec[i])
@@ -216,10 +221,14 @@ static void drop_spill(struct lc_conn *c)
 /* Close the socket; the connection stays in C_CLOSED until reconnected. */
 static void close_conn(struct lc_worker *w, struct lc_conn *c)
 {
+    if (c->tls) {
+        lc_tls_conn_free(c->tls);
+        c->tls = NULL;
+    }
     if (c->fd >= 0) {
         close(c->fd); /* also removes it from the epoll set */
         c->fd = -1;
-        if (c->state != C_CONNECTING && w->active > 0)
+        if (c->state != C_CONNECTING && c->state != C_HANDSHAKE && w->active > 0)
             w->active--;
     }
     lc_timer_heap_remove(&w->timers, &c->timer);
@@ -332,11 +341,11 @@ static void conn_ready(struct lc_worker *w, struct lc_conn *c, uint64_t now, int
     send_request(w, c, now, now);
 }
 
-static void on_connected(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+/* The connection can carry requests (TCP connected, and TLS done for https). */
+static void on_usable(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 {
     struct lc_recorder *r = rec_conn(w);
     lc_timer_heap_remove(&w->timers, &c->timer);
-    lc_hdr_record(&r->connect, (int64_t)(now - c->connect_start_ns));
     r->connects++;
     if (c->ever_connected)
         r->reconnects++;
@@ -344,6 +353,104 @@ static void on_connected(struct lc_worker *w, struct lc_conn *c, uint64_t now)
     c->backoff_step = 0;
     w->active++;
     conn_ready(w, c, now, 0);
+}
+
+/* Set the socket's interest to reading, plus writing when `want_write`. */
+static int want_events(struct lc_worker *w, struct lc_conn *c, int want_write)
+{
+    if (c->want_write == want_write)
+        return 0;
+    uint32_t ev = want_write ? LC_EV_READ | LC_EV_WRITE : LC_EV_READ;
+    if (lc_loop_mod(&w->loop, c->fd, ev, c) != 0)
+        return -1;
+    c->want_write = (uint8_t)want_write;
+    return 0;
+}
+
+static int tls_fail_kind(int tls_kind)
+{
+    switch (tls_kind) {
+    case LC_TLS_FAIL_HANDSHAKE:
+        return LC_FAIL_TLS_HANDSHAKE;
+    case LC_TLS_FAIL_VERIFY:
+        return LC_FAIL_TLS_VERIFY;
+    case LC_TLS_FAIL_VERSION:
+        return LC_FAIL_TLS_VERSION;
+    case LC_TLS_FAIL_RESET:
+        return LC_FAIL_RESET;
+    default:
+        return LC_FAIL_TLS_OTHER;
+    }
+}
+
+/* The TLS handshake failed: count it as a failed connect (kept for the message before the start).
+ */
+static void handshake_failed(struct lc_worker *w, struct lc_conn *c, const struct lc_tls_failure *f,
+                             uint64_t now)
+{
+    if (w->running) {
+        struct lc_recorder *r = rec_conn(w);
+        r->failed++;
+        r->fail[tls_fail_kind(f->kind)]++;
+        if (f->verify_code)
+            r->tls_verify_code = f->verify_code;
+    } else if (!w->first_connect_errno && !w->first_tls_failed) {
+        w->first_tls_failed = 1;
+        w->first_tls_failure = *f;
+    }
+    close_conn(w, c);
+    schedule_reconnect(w, c, now, backoff_ns(w, c));
+}
+
+/* Drive the handshake; on success the connection becomes usable. */
+static void continue_handshake(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    struct lc_tls_failure f;
+    int rc = lc_tls_conn_handshake(c->tls, &f);
+    if (rc == LC_TLS_WANT_READ || rc == LC_TLS_WANT_WRITE) {
+        if (want_events(w, c, rc == LC_TLS_WANT_WRITE) != 0)
+            connect_failed(w, c, errno, now);
+        return;
+    }
+    if (rc != LC_TLS_OK) {
+        handshake_failed(w, c, &f, now);
+        return;
+    }
+    if (want_events(w, c, 0) != 0) {
+        connect_failed(w, c, errno, now);
+        return;
+    }
+    /* A fresh clock read (once per connection): on loopback the server's whole
+     * flight can arrive within the call that sent the ClientHello. */
+    now = lc_clock_now_ns();
+    struct lc_recorder *r = rec_conn(w);
+    lc_hdr_record(&r->tls_handshake, (int64_t)(now - c->connect_start_ns));
+    if (lc_tls_conn_resumed(c->tls))
+        r->tls_resumed++;
+    else
+        r->tls_full++;
+    on_usable(w, c, now);
+}
+
+/* TCP is connected: record the connect time, then start TLS (https) or use it. */
+static void on_connected(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    const struct lc_load_plan *plan = plan_of(w);
+    lc_hdr_record(&rec_conn(w)->connect, (int64_t)(now - c->connect_start_ns));
+    if (!plan->tls) {
+        on_usable(w, c, now);
+        return;
+    }
+    c->tls = lc_tls_conn_new(plan->tls, c->fd, &w->tls_session);
+    if (!c->tls) {
+        connect_failed(w, c, ENOMEM, now);
+        return;
+    }
+    c->state = C_HANDSHAKE;
+    c->connect_start_ns = now; /* from here on: the handshake's start */
+    lc_timer_heap_remove(&w->timers, &c->timer);
+    arm(w, c, now + plan->connect_timeout_ns);
+    continue_handshake(w, c, now);
 }
 
 static void start_connect(struct lc_worker *w, struct lc_conn *c, uint64_t now)
@@ -413,8 +520,49 @@ static size_t pick_request(struct lc_worker *w)
     return plan->request_count - 1;
 }
 
+/* A TLS read or write failed with requests in flight (or idle): fail the connection. */
+static void tls_io_failed(struct lc_worker *w, struct lc_conn *c, const struct lc_tls_failure *f,
+                          uint64_t now)
+{
+    if (w->running && f->verify_code) {
+        rec_conn(w)->tls_verify_code = f->verify_code;
+    } else if (!w->running && !w->first_connect_errno && !w->first_tls_failed) {
+        w->first_tls_failed = 1; /* e.g. a TLS 1.3 server refusing our (missing) certificate */
+        w->first_tls_failure = *f;
+    }
+    fail_conn(w, c, tls_fail_kind(f->kind), 0, now);
+}
+
+/* do_write over TLS: the same optimistic write, through the connection's SSL object. */
+static void do_write_tls(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    const char *base = c->req->batch;
+    while (c->write_off < c->write_len) {
+        struct lc_tls_failure f;
+        ssize_t n = lc_tls_conn_write(c->tls, base + c->write_off, c->write_len - c->write_off, &f);
+        if (n > 0) {
+            c->write_off += (size_t)n;
+            rec_req(w, c)->bytes_out += (uint64_t)n;
+            continue;
+        }
+        if (n == LC_TLS_WANT_WRITE) {
+            (void)want_events(w, c, 1);
+            return;
+        }
+        if (n == LC_TLS_WANT_READ)
+            return; /* retried on the next event (on_event_tls) */
+        tls_io_failed(w, c, &f, now);
+        return;
+    }
+    (void)want_events(w, c, 0);
+}
+
 static void do_write(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 {
+    if (c->tls) { /* the one test plain connections pay per write */
+        do_write_tls(w, c, now);
+        return;
+    }
     const char *base = c->req->batch;
     while (c->write_off < c->write_len) {
         ssize_t n = send(c->fd, base + c->write_off, c->write_len - c->write_off, MSG_NOSIGNAL);
@@ -727,8 +875,45 @@ static void on_eof(struct lc_worker *w, struct lc_conn *c, uint64_t now)
               now);
 }
 
+/*
+ * on_readable over TLS. Records the library read ahead are drained here (the
+ * socket will not signal them again); a partial record waits for the socket.
+ * bytes_in counts decrypted bytes, as over plain HTTP.
+ */
+static void on_readable_tls(struct lc_worker *w, struct lc_conn *c, uint64_t now)
+{
+    for (;;) {
+        struct lc_tls_failure f;
+        ssize_t n = lc_tls_conn_read(c->tls, w->buf, READ_BUF_BYTES, &f);
+        if (n > 0) {
+            (c->inflight ? rec_req(w, c) : rec_conn(w))->bytes_in += (uint64_t)n;
+            if (process_bytes(w, c, w->buf, (size_t)n, now))
+                return;
+            if (!lc_tls_conn_pending(c->tls))
+                return;
+            continue;
+        }
+        if (n == LC_TLS_WANT_READ)
+            return;
+        if (n == LC_TLS_WANT_WRITE) {
+            (void)want_events(w, c, 1);
+            return;
+        }
+        if (n == LC_TLS_CLOSED) {
+            on_eof(w, c, now);
+            return;
+        }
+        tls_io_failed(w, c, &f, now);
+        return;
+    }
+}
+
 static void on_readable(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 {
+    if (c->tls) { /* the one test plain connections pay per read */
+        on_readable_tls(w, c, now);
+        return;
+    }
     for (;;) {
         ssize_t n = recv(c->fd, w->buf, READ_BUF_BYTES, 0);
         if (n > 0) {
@@ -753,6 +938,28 @@ static void on_readable(struct lc_worker *w, struct lc_conn *c, uint64_t now)
     }
 }
 
+/*
+ * An event on a TLS connection. Either direction may need the other (a
+ * write waiting for a read of the peer's records, and the reverse), so a
+ * pending write is retried on any event and a writable socket also reads.
+ */
+static void on_event_tls(struct lc_worker *w, struct lc_conn *c, uint32_t events, uint64_t now)
+{
+    if (c->state == C_HANDSHAKE) {
+        continue_handshake(w, c, now);
+        return;
+    }
+    if (c->state == C_BUSY && c->write_off < c->write_len) {
+        do_write_tls(w, c, now);
+        if (c->fd < 0)
+            return;
+    } else if (c->want_write) {
+        (void)want_events(w, c, 0);
+    }
+    if (events & (LC_EV_READ | LC_EV_HUP | LC_EV_ERROR | LC_EV_WRITE))
+        on_readable_tls(w, c, now);
+}
+
 static void on_event(struct lc_worker *w, struct lc_conn *c, uint32_t events, uint64_t now)
 {
     if (c->fd < 0)
@@ -770,6 +977,10 @@ static void on_event(struct lc_worker *w, struct lc_conn *c, uint32_t events, ui
         on_connected(w, c, now);
         return;
     }
+    if (c->tls) {
+        on_event_tls(w, c, events, now);
+        return;
+    }
     if ((events & LC_EV_WRITE) && c->want_write) {
         do_write(w, c, now);
         if (c->fd < 0)
@@ -783,6 +994,7 @@ static void on_timer(struct lc_worker *w, struct lc_conn *c, uint64_t now)
 {
     switch (c->state) {
     case C_CONNECTING:
+    case C_HANDSHAKE:
         connect_failed(w, c, ETIMEDOUT, now);
         break;
     case C_BUSY:
@@ -976,14 +1188,22 @@ static void initial_connects(struct lc_worker *w)
     for (;;) {
         uint32_t pending = 0;
         for (uint32_t i = 0; i < n; i++)
-            pending += w->conns[i].state == C_CONNECTING;
+            pending += w->conns[i].state == C_CONNECTING || w->conns[i].state == C_HANDSHAKE;
         if (pending == 0 || lc_clock_now_ns() >= deadline)
             break;
         loop_once(w, deadline);
     }
     for (uint32_t i = 0; i < n; i++)
-        if (w->conns[i].state == C_CONNECTING)
+        if (w->conns[i].state == C_CONNECTING || w->conns[i].state == C_HANDSHAKE)
             connect_failed(w, &w->conns[i], ETIMEDOUT, lc_clock_now_ns());
+    /* In TLS 1.3 the server judges our certificate after our side of the
+     * handshake is done: give its verdict (an alert) a moment to arrive, so a
+     * refused client is reported before the start, not as 100% errors. */
+    if (plan->tls && w->active > 0) {
+        uint64_t settle = lc_clock_now_ns() + TLS_SETTLE_NS;
+        while (lc_clock_now_ns() < settle)
+            loop_once(w, settle);
+    }
     w->established_at_start = w->active;
 }
 
@@ -1059,6 +1279,8 @@ out:
     for (uint32_t i = 0; i < w->nconns; i++) {
         struct lc_conn *c = &w->conns[i];
         lc_timer_heap_remove(&w->timers, &c->timer);
+        lc_tls_conn_free(c->tls);
+        c->tls = NULL;
         if (c->fd >= 0) {
             close(c->fd);
             c->fd = -1;

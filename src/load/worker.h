@@ -73,10 +73,13 @@ struct lc_worker {
     double next_n;        /* open model: its position in the phase's cumulative arrivals */
     uint32_t active;      /* connections currently established */
     char *match_scratch;  /* body checks: room to search across two reads */
+    struct lc_tls_session_slot tls_session; /* https: the session the next connects resume */
 
     /* Outcome, read by the engine after join. */
     uint32_t established_at_start;
     int first_connect_errno;
+    int first_tls_failed;                    /* a TLS handshake failed before the start */
+    struct lc_tls_failure first_tls_failure; /* the first of them (when first_tls_failed) */
     uint64_t inflight_at_stop;
     uint64_t unsent; /* open model: scheduled before the stop, never sent */
     int error;       /* non-zero when the thread failed to run (LC_E*) */

@@ -12,8 +12,8 @@ static const char *const kind_names[] = {"http", "run", "bench", "monitor"};
 static const char *const model_names[] = {"closed", "open"};
 static const char *const arrival_names[] = {"uniform", "poisson"};
 static const char *const verdict_names[] = {"pass", "warn", "fail"};
-static const char *const hist_names[LC_HIST_COUNT] = {"latency", "service", "ttfb", "connect",
-                                                      "schedule_lag"};
+static const char *const hist_names[LC_HIST_COUNT] = {"latency", "service",      "ttfb",
+                                                      "connect", "schedule_lag", "tls_handshake"};
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -253,6 +253,8 @@ int lc_result_stats_merge(struct lc_result_stats *dst, const struct lc_result_st
     dst->in_flight_at_stop += src->in_flight_at_stop;
     dst->late_starts += src->late_starts;
     dst->clamped += src->clamped;
+    dst->tls_handshakes_full += src->tls_handshakes_full;
+    dst->tls_handshakes_resumed += src->tls_handshakes_resumed;
     for (int h = 0; h < LC_HIST_COUNT; h++) {
         if (!src->has_hist[h])
             continue;
@@ -743,6 +745,8 @@ void lc_result_free(struct lc_result *r)
     lc_host_free(&r->host);
     free(r->load.target_url);
     free(r->load.method);
+    free(r->load.tls_min_version);
+    free(r->load.tls_verify_error);
     for (size_t i = 0; i < r->n_phases; i++)
         phase_free(r->phases[i]);
     free(r->phases);

@@ -82,8 +82,9 @@ enum lc_result_hist {
     LC_HIST_LATENCY,      /* intended start -> response complete (coordinated omission corrected) */
     LC_HIST_SERVICE,      /* actual send -> response complete */
     LC_HIST_TTFB,         /* actual send -> first response byte */
-    LC_HIST_CONNECT,      /* connect() -> connection usable (incl. TLS) */
+    LC_HIST_CONNECT,      /* connect() -> TCP connection established */
     LC_HIST_SCHEDULE_LAG, /* intended start -> actual send */
+    LC_HIST_TLS_HANDSHAKE, /* https: TCP established -> TLS handshake done */
     LC_HIST_COUNT
 };
 
@@ -121,6 +122,8 @@ struct lc_result_stats {
     uint64_t in_flight_at_stop;       /* requests sent but unanswered when the load stopped */
     uint64_t late_starts;             /* requests sent later than intended beyond the tolerance */
     uint64_t clamped;                 /* values clamped to a histogram's highest trackable value */
+    uint64_t tls_handshakes_full;     /* https: handshakes without session resumption */
+    uint64_t tls_handshakes_resumed;  /* https: handshakes that resumed a saved session */
     double rps;        /* requests per second achieved (lc_result_compute_totals sets it) */
     double target_rps; /* mean rate asked for over the span: scheduled / duration (0: closed) */
 };
@@ -252,6 +255,9 @@ struct lc_result_load {
     uint32_t pipeline_depth;
     uint64_t think_min_ns;
     uint64_t think_max_ns;
+    char *tls_min_version;  /* https: "1.2" or "1.3"; NULL for plain http */
+    bool tls_verify;        /* https: the server's certificate was verified (not --insecure) */
+    char *tls_verify_error; /* https: the latest verification failure's reason, or NULL */
 };
 
 /* The Result. Zero it with lc_result_init; free everything with lc_result_free. */

@@ -242,6 +242,8 @@ static json_t *stats_json(struct wr *w, const struct lc_result_stats *s)
     put(w, o, "in_flight_at_stop", ju64(s->in_flight_at_stop));
     put(w, o, "late_starts", ju64(s->late_starts));
     put(w, o, "clamped_values", ju64(s->clamped));
+    put(w, o, "tls_handshakes_full", ju64(s->tls_handshakes_full));
+    put(w, o, "tls_handshakes_resumed", ju64(s->tls_handshakes_resumed));
     for (int h = 0; h < LC_HIST_COUNT; h++)
         put(w, o, lc_result_hist_name((enum lc_result_hist)h),
             s->has_hist[h] ? hist_json(w, &s->hist[h]) : json_null());
@@ -333,6 +335,9 @@ static json_t *load_json(struct wr *w, const struct lc_result_load *l)
     put(w, o, "pipeline_depth", ju64(l->pipeline_depth));
     put(w, o, "think_min_ns", ju64(l->think_min_ns));
     put(w, o, "think_max_ns", ju64(l->think_max_ns));
+    put(w, o, "tls_min_version", jstr(l->tls_min_version));
+    put(w, o, "tls_verify", json_boolean(l->tls_verify));
+    put(w, o, "tls_verify_error", jstr(l->tls_verify_error));
     return o;
 }
 
@@ -916,6 +921,12 @@ static int rd_stats(struct rd *rd, json_t *o, struct lc_result_stats *s)
         (rc = rd_u64(rd, o, "late_starts", &s->late_starts)) ||
         (rc = rd_u64(rd, o, "clamped_values", &s->clamped)))
         return rc;
+    /* Added with https support: absent from older files. */
+    if ((json_object_get(o, "tls_handshakes_full") &&
+         (rc = rd_u64(rd, o, "tls_handshakes_full", &s->tls_handshakes_full))) ||
+        (json_object_get(o, "tls_handshakes_resumed") &&
+         (rc = rd_u64(rd, o, "tls_handshakes_resumed", &s->tls_handshakes_resumed))))
+        return rc;
     if (s->errors > s->requests)
         return rd_fail(rd, "errors", "%llu errors exceed the %llu requests (errors <= requests)",
                        (unsigned long long)s->errors, (unsigned long long)s->requests);
@@ -1096,7 +1107,10 @@ static int rd_load(struct rd *rd, json_t *o, struct lc_result_load *l)
         (rc = rd_u64(rd, o, "warmup_ns", &l->warmup_ns)) ||
         (rc = rd_u32(rd, o, "pipeline_depth", &l->pipeline_depth)) ||
         (rc = rd_u64(rd, o, "think_min_ns", &l->think_min_ns)) ||
-        (rc = rd_u64(rd, o, "think_max_ns", &l->think_max_ns)))
+        (rc = rd_u64(rd, o, "think_max_ns", &l->think_max_ns)) ||
+        (rc = rd_str(rd, o, "tls_min_version", true, &l->tls_min_version)) ||
+        (json_object_get(o, "tls_verify") && (rc = rd_bool(rd, o, "tls_verify", &l->tls_verify))) ||
+        (rc = rd_str(rd, o, "tls_verify_error", true, &l->tls_verify_error)))
         return rc;
     l->model = (enum lc_result_model)model;
     l->arrival = (enum lc_result_arrival)arrival;

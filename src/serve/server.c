@@ -34,6 +34,7 @@
 #include "core/timer_heap.h"
 #include "net/http1_parse.h"
 #include "net/loop.h"
+#include "net/tls_server.h"
 #include "serve/stats.h"
 
 #define RBUF_BYTES        (256 * 1024) /* per-thread read buffer; also the spill cap */
@@ -53,6 +54,7 @@
 #define TRICKLE_TOTAL_NS  200000000ULL /* ... at most 200 ms per answer */
 #define ACCEPT_PAUSE_NS   100000000ULL /* out of file descriptors: retry after 100 ms */
 #define STATUS_LINE_BYTES 96
+#define TLS_STAGE_BYTES   16384 /* one TLS record of plaintext: answers are staged here */
 
 enum { TAG_CONN = 1, TAG_LISTEN, TAG_STOP };
 
@@ -68,6 +70,16 @@ enum {
     RF_POST_DATA = 16,  /* chunked: "\r\n0\r\n\r\n" ends the last chunk */
     RF_POST_EMPTY = 32, /* chunked with an empty body: "0\r\n\r\n" */
 };
+
+/* conn.tls_rw: what a TLS step waits for besides the usual interest. */
+enum {
+    TLS_HS_WRITE = 1,         /* the handshake waits until the socket is writable */
+    TLS_READ_WANTS_WRITE = 2, /* a read must send first: read again when writable */
+    TLS_WRITE_WANTS_READ = 4, /* a write must receive first: write again when readable */
+};
+
+/* conn.tls_end: how the input ended, seen by a read that still returned bytes. */
+enum { TLS_END_NONE = 0, TLS_END_EOF, TLS_END_ERROR };
 
 /* Connection header to add: none (HTTP/1.1 keep-alive), close, or keep-alive (HTTP/1.0). */
 enum { CONN_HDR_NONE = 0, CONN_HDR_CLOSE, CONN_HDR_KEEP };
@@ -114,13 +126,33 @@ struct req {
 };
 
 struct serve_thread;
+struct conn;
+
+/*
+ * How a connection moves bytes: plain socket calls, or TLS (net/tls_server.h).
+ * read: bytes (> 0), 0 at the end of the input, or -1 with errno (EAGAIN: not
+ * now). writev: bytes written (>= 0), or -1 with errno (EAGAIN: not now).
+ * close: called before the socket is closed; `reset` means abortively.
+ */
+struct conn_io {
+    ssize_t (*read)(struct serve_thread *t, struct conn *c, char *buf, size_t len);
+    ssize_t (*writev)(struct serve_thread *t, struct conn *c, struct iovec *iov, int n);
+    void (*close)(struct conn *c, int reset);
+};
 
 /* A connection; pooled per thread (its spill and queue memory is kept for reuse). */
 struct conn {
     uint8_t tag; /* TAG_CONN: epoll pointers are told apart by their first byte */
     uint8_t in_body, eof, stuck, closing, blocked, want_write, dead;
+    uint8_t handshaking; /* TLS: no HTTP until the handshake is complete */
+    uint8_t tls_rw;      /* TLS_* waits */
+    uint8_t tls_end;     /* TLS_END_*: the end of input, held until its bytes are parsed */
+    uint8_t pend_listed; /* on the thread's pending list */
     int fd;
-    uint32_t events; /* current epoll interest */
+    const struct conn_io *io;
+    struct lc_tls_server_conn *tls; /* NULL for plain connections */
+    struct conn *pend_next;         /* the thread's list of TLS input waiting inside OpenSSL */
+    uint32_t events;                /* current epoll interest */
     struct lc_timer timer;
     struct conn *prev, *next; /* active list; `next` also links free and dead lists */
     char *spill;              /* unparsed input: a partial head, or input held back */
@@ -152,6 +184,8 @@ struct serve_thread {
     int stop;
     char *rbuf;
     struct conn *active, *free_list, *dead;
+    struct conn *pending; /* TLS connections with input the socket no longer signals */
+    char *tls_stage;      /* TLS_STAGE_BYTES: answers copied here to be encrypted; TLS only */
     void **slabs;
     uint32_t nslabs, slabs_cap, nconns;
     struct lc_serve_counters ctr;
@@ -187,6 +221,7 @@ struct lc_serve {
     socklen_t addr_len;
     uint16_t port;
     char url[96];
+    struct lc_tls_server *tls; /* NULL: plain HTTP */
     pthread_mutex_t stats_lock;
     struct lc_serve_counters baseline; /* sums at the last reset (under stats_lock) */
     int lock_ready;
@@ -384,6 +419,140 @@ static int resp_iov(const struct lc_serve *srv, const struct resp *e, uint32_t o
     return n;
 }
 
+/* ---- connection I/O: plain sockets and TLS ------------------------------ */
+
+static ssize_t plain_read(struct serve_thread *t, struct conn *c, char *buf, size_t len)
+{
+    return read(c->fd, buf, len);
+}
+
+static ssize_t plain_writev(struct serve_thread *t, struct conn *c, struct iovec *iov, int n)
+{
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+    ssize_t w;
+    do {
+        w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+    } while (w < 0 && errno == EINTR);
+    return w;
+}
+
+static void plain_close(struct conn *c, int reset)
+{
+}
+
+/*
+ * Read as much decrypted input as fits: OpenSSL hands out one record per
+ * call, and what it has buffered does not wake epoll. An end of input found
+ * after some bytes is held in c->tls_end and reported by the next call.
+ */
+static ssize_t tls_read(struct serve_thread *t, struct conn *c, char *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len && c->tls_end == TLS_END_NONE) {
+        ssize_t n = lc_tls_server_read(c->tls, buf + got, len - got);
+        if (n > 0) {
+            got += (size_t)n;
+        } else if (n == LC_TLS_WANT_READ) {
+            break;
+        } else if (n == LC_TLS_WANT_WRITE) {
+            c->tls_rw |= TLS_READ_WANTS_WRITE;
+            break;
+        } else {
+            c->tls_end = n == LC_TLS_CLOSED ? TLS_END_EOF : TLS_END_ERROR;
+        }
+    }
+    if (got)
+        return (ssize_t)got;
+    if (c->tls_end == TLS_END_EOF)
+        return 0;
+    errno = c->tls_end == TLS_END_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}
+
+/*
+ * Encrypt and send the iovecs, staged TLS_STAGE_BYTES at a time through the
+ * thread's buffer (one record per write). After a write that could not
+ * finish, the caller's next call starts at the same byte (the queue's head
+ * does not move until bytes are accounted), which is what OpenSSL requires.
+ */
+static ssize_t tls_writev(struct serve_thread *t, struct conn *c, struct iovec *iov, int n)
+{
+    size_t done = 0, off = 0;
+    int i = 0;
+    for (;;) {
+        size_t fill = 0, o = off;
+        for (int j = i; j < n && fill < TLS_STAGE_BYTES;) {
+            size_t take = iov[j].iov_len - o;
+            if (take > TLS_STAGE_BYTES - fill)
+                take = TLS_STAGE_BYTES - fill;
+            memcpy(t->tls_stage + fill, (const char *)iov[j].iov_base + o, take);
+            fill += take;
+            o += take;
+            if (o == iov[j].iov_len) {
+                j++;
+                o = 0;
+            }
+        }
+        if (fill == 0)
+            return (ssize_t)done;
+        ssize_t w = lc_tls_server_write(c->tls, t->tls_stage, fill);
+        if (w <= 0) {
+            if (done)
+                return (ssize_t)done;
+            if (w == LC_TLS_WANT_READ)
+                c->tls_rw |= TLS_WRITE_WANTS_READ;
+            errno = w == LC_TLS_WANT_READ || w == LC_TLS_WANT_WRITE ? EAGAIN : EPIPE;
+            return -1;
+        }
+        done += (size_t)w;
+        for (size_t adv = (size_t)w; adv > 0 || (i < n && iov[i].iov_len == off);) {
+            size_t left = iov[i].iov_len - off;
+            if (adv < left) {
+                off += adv;
+                break;
+            }
+            adv -= left;
+            i++;
+            off = 0;
+        }
+    }
+}
+
+static void tls_close(struct conn *c, int reset)
+{
+    if (!reset)
+        lc_tls_server_shutdown(c->tls); /* close_notify, so the peer sees a clean end */
+    lc_tls_server_conn_free(c->tls);
+    c->tls = NULL;
+}
+
+static const struct conn_io plain_io = {plain_read, plain_writev, plain_close};
+static const struct conn_io tls_io = {tls_read, tls_writev, tls_close};
+
+/* List c when OpenSSL holds input of c that epoll will not report (read it this loop turn). */
+static void note_pending(struct serve_thread *t, struct conn *c)
+{
+    if (!c->tls || c->dead || c->handshaking || c->pend_listed || c->eof || c->blocked)
+        return;
+    if (c->tls_end == TLS_END_NONE && !lc_tls_server_pending(c->tls))
+        return;
+    c->pend_listed = 1;
+    c->pend_next = t->pending;
+    t->pending = c;
+}
+
+/* Take c off the pending list. O(listed connections); only when one closes while listed. */
+static void unlist_pending(struct serve_thread *t, struct conn *c)
+{
+    for (struct conn **p = &t->pending; *p; p = &(*p)->pend_next) {
+        if (*p == c) {
+            *p = c->pend_next;
+            break;
+        }
+    }
+    c->pend_listed = 0;
+}
+
 /* ---- connections: pool, queue, close ------------------------------------ */
 
 static struct resp *q_at(struct conn *c, uint32_t i)
@@ -476,6 +645,9 @@ static void close_conn(struct serve_thread *t, struct conn *c, int reset)
     if (c->dead)
         return;
     lc_timer_heap_remove(&t->timers, &c->timer);
+    if (c->pend_listed)
+        unlist_pending(t, c);
+    c->io->close(c, reset);
     if (reset) {
         struct linger lg = {.l_onoff = 1, .l_linger = 0};
         (void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -516,10 +688,18 @@ static void update_interest(struct serve_thread *t, struct conn *c)
     if (c->dead)
         return;
     uint32_t want = 0;
-    if (!c->eof && !c->blocked)
-        want |= LC_EV_READ;
-    if (c->want_write)
-        want |= LC_EV_WRITE;
+    if (c->handshaking) {
+        want = (c->tls_rw & TLS_HS_WRITE) ? LC_EV_WRITE : LC_EV_READ;
+    } else {
+        if (!c->eof && !c->blocked)
+            want |= LC_EV_READ;
+        /* A TLS write that waits for input waits for readability, not writability. */
+        if ((c->want_write && !(c->tls_rw & TLS_WRITE_WANTS_READ)) ||
+            (c->tls_rw & TLS_READ_WANTS_WRITE))
+            want |= LC_EV_WRITE;
+        if (c->tls_rw & TLS_WRITE_WANTS_READ)
+            want |= LC_EV_READ;
+    }
     if (want == c->events)
         return;
     if (lc_loop_mod(&t->loop, c->fd, want, c) != 0) {
@@ -567,6 +747,30 @@ static void stats_snapshot(struct lc_serve *srv, struct lc_serve_counters *sum)
         lc_serve_counters_accumulate(sum, &srv->threads[i].ctr);
 }
 
+void lc_serve_read_counters(struct lc_serve *s, struct lc_serve_counters *out, double *uptime_s)
+{
+    pthread_mutex_lock(&s->stats_lock);
+    stats_snapshot(s, out);
+    lc_serve_counters_subtract(out, &s->baseline);
+    pthread_mutex_unlock(&s->stats_lock);
+    *uptime_s = (double)(lc_clock_now_ns() - s->start_ns) / 1e9;
+}
+
+uint32_t lc_serve_route_slots(const struct lc_serve *s)
+{
+    return s->route_count + 1;
+}
+
+const char *lc_serve_route_name(const struct lc_serve *s, uint32_t slot)
+{
+    return slot <= s->route_count ? s->route_names[slot] : "default";
+}
+
+uint32_t lc_serve_thread_count(const struct lc_serve *s)
+{
+    return s->nthreads;
+}
+
 /* The JSON text /stats answers (malloc'd, the caller frees), or NULL. */
 static char *stats_json(struct lc_serve *srv)
 {
@@ -574,11 +778,8 @@ static char *stats_json(struct lc_serve *srv)
     char *text = NULL;
     if (lc_serve_counters_init(&sum, srv->route_count + 1) != 0)
         return NULL;
-    pthread_mutex_lock(&srv->stats_lock);
-    stats_snapshot(srv, &sum);
-    lc_serve_counters_subtract(&sum, &srv->baseline);
-    pthread_mutex_unlock(&srv->stats_lock);
-    double uptime_s = (double)(lc_clock_now_ns() - srv->start_ns) / 1e9;
+    double uptime_s;
+    lc_serve_read_counters(srv, &sum, &uptime_s);
     json_t *j = lc_serve_counters_json(&sum, srv->route_names, srv->nthreads, uptime_s);
     if (j)
         text = json_dumps(j, JSON_COMPACT);
@@ -814,6 +1015,26 @@ static void classify(struct serve_thread *t, struct conn *c, const struct lc_htt
 }
 
 /*
+ * Queue "100 Continue" as an answer of its own (uncounted, due now), so that
+ * it leaves through the connection's writer like every answer (over TLS too).
+ * Returns 0 or LC_ENOMEM.
+ */
+static int queue_continue(struct conn *c, uint64_t now)
+{
+    struct resp *e = q_push(c);
+    if (!e)
+        return LC_ENOMEM;
+    e->due_ns = now;
+    e->flags = RF_INTERNAL;
+    e->pre = continue_line;
+    e->pre_len = e->send_len = sizeof(continue_line) - 1;
+    e->body = NULL;
+    e->body1 = e->body2 = 0;
+    e->tail_len = e->mid_len = 0;
+    return 0;
+}
+
+/*
  * Parse and decide every complete request in buf[0..len). Returns the bytes
  * consumed: the rest is a partial head, or input held back because the
  * queue is full (c->blocked). May close c (check c->dead).
@@ -857,9 +1078,10 @@ static size_t process(struct serve_thread *t, struct conn *c, const char *buf, s
         lc_http1_body_init_request(&c->body, &h);
         if (!c->body.done) {
             c->in_body = 1;
-            if (h.framing.expect_continue && c->q_len == 0)
-                (void)send(c->fd, continue_line, sizeof(continue_line) - 1,
-                           MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (h.framing.expect_continue && c->q_len == 0 && queue_continue(c, now) != 0) {
+                close_conn(t, c, 0);
+                return len;
+            }
             continue;
         }
         if (finish_request(t, c, now) != 0)
@@ -869,16 +1091,6 @@ static size_t process(struct serve_thread *t, struct conn *c, const char *buf, s
 }
 
 /* ---- writing ------------------------------------------------------------ */
-
-static ssize_t send_iov(int fd, struct iovec *iov, int n)
-{
-    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-    ssize_t w;
-    do {
-        w = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    } while (w < 0 && errno == EINTR);
-    return w;
-}
 
 /*
  * Account n written bytes against the queue, popping finished answers.
@@ -953,7 +1165,7 @@ static int flush(struct serve_thread *t, struct conn *c, uint64_t now)
                 return 0;
             }
             int n = resp_iov(srv, e, c->out_off, c->out_off + 1, t->iov);
-            ssize_t w = send_iov(c->fd, t->iov, n);
+            ssize_t w = c->io->writev(t, c, t->iov, n);
             if (w < 0) {
                 if (errno == EAGAIN || errno == EWOULDBLOCK) {
                     c->want_write = 1;
@@ -987,7 +1199,7 @@ static int flush(struct serve_thread *t, struct conn *c, uint64_t now)
             if (x->flags & RF_CLOSE)
                 break; /* nothing is written after an answer that closes */
         }
-        ssize_t w = send_iov(c->fd, t->iov, niov);
+        ssize_t w = c->io->writev(t, c, t->iov, niov);
         if (w < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 c->want_write = 1;
@@ -1044,7 +1256,7 @@ static void on_readable(struct serve_thread *t, struct conn *c, uint64_t now)
     size_t have = c->spill_len;
     if (have >= RBUF_BYTES)
         return; /* cannot happen: held input pauses reading */
-    ssize_t n = read(c->fd, t->rbuf + have, RBUF_BYTES - have);
+    ssize_t n = c->io->read(t, c, t->rbuf + have, RBUF_BYTES - have);
     if (n == 0) {
         /* The peer finished sending: answer what is queued, then close. */
         c->eof = 1;
@@ -1059,6 +1271,8 @@ static void on_readable(struct serve_thread *t, struct conn *c, uint64_t now)
     if (n < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             close_conn(t, c, 0);
+        else
+            update_interest(t, c); /* a TLS read may wait for writability */
         return;
     }
     if (c->stuck || c->closing)
@@ -1076,6 +1290,30 @@ static void on_readable(struct serve_thread *t, struct conn *c, uint64_t now)
     service(t, c, now);
 }
 
+/* Take the TLS handshake of c one step; once complete, read what came with it. */
+static void handshake(struct serve_thread *t, struct conn *c, uint64_t now)
+{
+    int st = lc_tls_server_handshake(c->tls);
+    if (st == LC_TLS_WANT_READ || st == LC_TLS_WANT_WRITE) {
+        c->tls_rw = st == LC_TLS_WANT_WRITE ? TLS_HS_WRITE : 0;
+        update_interest(t, c);
+        return;
+    }
+    if (st != LC_TLS_OK) {
+        /* No client certificate, a bad one, no common version, not TLS at all. */
+        lc_serve_count(&t->ctr.tls_failed, 1);
+        close_conn(t, c, 0); /* not a reset: the peer should read OpenSSL's alert */
+        return;
+    }
+    c->handshaking = 0;
+    c->tls_rw = 0;
+    lc_serve_count(&t->ctr.tls_handshakes, 1);
+    if (lc_tls_server_resumed(c->tls))
+        lc_serve_count(&t->ctr.tls_resumed, 1);
+    on_readable(t, c, now);
+    update_interest(t, c);
+}
+
 static void on_conn_event(struct serve_thread *t, struct conn *c, uint32_t events, uint64_t now)
 {
     if (c->dead)
@@ -1085,13 +1323,25 @@ static void on_conn_event(struct serve_thread *t, struct conn *c, uint32_t event
         close_conn(t, c, 0);
         return;
     }
-    if (events & LC_EV_READ) {
+    if (c->handshaking) {
+        handshake(t, c, now);
+        note_pending(t, c);
+        return;
+    }
+    /* A TLS read that waited for writability, or a write that waited for input, goes on. */
+    int read_now =
+        (events & LC_EV_READ) || ((events & LC_EV_WRITE) && (c->tls_rw & TLS_READ_WANTS_WRITE));
+    int write_now =
+        (events & LC_EV_WRITE) || ((events & LC_EV_READ) && (c->tls_rw & TLS_WRITE_WANTS_READ));
+    c->tls_rw = 0;
+    if (read_now) {
         on_readable(t, c, now);
         if (c->dead)
             return;
     }
-    if (events & LC_EV_WRITE)
+    if (write_now)
         service(t, c, now);
+    note_pending(t, c);
 }
 
 static void pause_accept(struct serve_thread *t, uint64_t now)
@@ -1123,6 +1373,15 @@ static void on_accept(struct serve_thread *t, uint64_t now)
         int one = 1;
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c->fd = fd;
+        c->io = &plain_io;
+        if (t->srv->tls) {
+            if (lc_tls_server_conn_new(t->srv->tls, fd, &c->tls) != 0) {
+                close_conn(t, c, 0);
+                continue;
+            }
+            c->io = &tls_io;
+            c->handshaking = 1;
+        }
         c->events = LC_EV_READ;
         if (lc_loop_add(&t->loop, fd, LC_EV_READ, c) != 0) {
             close_conn(t, c, 0);
@@ -1140,8 +1399,10 @@ static void on_timer(struct serve_thread *t, struct lc_timer *tm, uint64_t now)
         return;
     }
     struct conn *c = (struct conn *)((char *)tm - offsetof(struct conn, timer));
-    if (!c->dead)
+    if (!c->dead) {
         service(t, c, now);
+        note_pending(t, c);
+    }
 }
 
 /* ---- threads ------------------------------------------------------------ */
@@ -1165,6 +1426,8 @@ static void thread_teardown(struct serve_thread *t)
     t->free_list = NULL;
     free(t->rbuf);
     t->rbuf = NULL;
+    free(t->tls_stage);
+    t->tls_stage = NULL;
     lc_timer_heap_free(&t->timers);
     if (t->ready)
         lc_loop_close(&t->loop);
@@ -1182,6 +1445,11 @@ static int thread_setup(struct serve_thread *t, struct lc_error *err)
     t->rbuf = malloc(RBUF_BYTES);
     if (!t->rbuf)
         return lc_error_set(err, LC_ENOMEM, "out of memory for the read buffer");
+    if (srv->tls) {
+        t->tls_stage = malloc(TLS_STAGE_BYTES);
+        if (!t->tls_stage)
+            return lc_error_set(err, LC_ENOMEM, "out of memory for the TLS buffer");
+    }
     lc_timer_init(&t->accept_timer);
     t->stop_tag = TAG_STOP;
     t->lis.tag = TAG_LISTEN;
@@ -1200,7 +1468,9 @@ static void *thread_main(void *arg)
     while (!t->stop) {
         int64_t timeout = -1;
         struct lc_timer *first = lc_timer_heap_peek(&t->timers);
-        if (first) {
+        if (t->pending) {
+            timeout = 0; /* TLS input is waiting inside OpenSSL */
+        } else if (first) {
             uint64_t now = lc_clock_now_ns();
             timeout = first->deadline_ns > now ? (int64_t)(first->deadline_ns - now) : 0;
         }
@@ -1224,6 +1494,16 @@ static void *thread_main(void *arg)
             struct lc_timer *tm;
             while ((tm = lc_timer_heap_pop_expired(&t->timers, now)) != NULL)
                 on_timer(t, tm, now);
+        }
+        /* Input OpenSSL holds; connections listed while this runs wait for the next turn. */
+        struct conn *pend = t->pending;
+        t->pending = NULL;
+        while (pend) {
+            struct conn *c = pend;
+            pend = c->pend_next;
+            c->pend_listed = 0;
+            if (!c->dead)
+                on_conn_event(t, c, LC_EV_READ, now);
         }
         recycle_dead(t);
     }
@@ -1321,12 +1601,12 @@ static void format_url(struct lc_serve *s)
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&s->addr;
         inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
         s->port = ntohs(a->sin6_port);
-        snprintf(s->url, sizeof(s->url), "http://[%s]:%u", host, s->port);
+        snprintf(s->url, sizeof(s->url), "%s://[%s]:%u", s->tls ? "https" : "http", host, s->port);
     } else {
         struct sockaddr_in *a = (struct sockaddr_in *)&s->addr;
         inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
         s->port = ntohs(a->sin_port);
-        snprintf(s->url, sizeof(s->url), "http://%s:%u", host, s->port);
+        snprintf(s->url, sizeof(s->url), "%s://%s:%u", s->tls ? "https" : "http", host, s->port);
     }
 }
 
@@ -1429,6 +1709,14 @@ int lc_serve_create(const struct lc_serve_options *opt, struct lc_serve **out, s
     rc = prebuild(s, err);
     if (rc != 0)
         goto fail;
+    if (opt->tls_cert_file || opt->tls_key_file || opt->tls_client_ca_file) {
+        struct lc_tls_server_options topt = {.cert_file = opt->tls_cert_file,
+                                             .key_file = opt->tls_key_file,
+                                             .client_ca_file = opt->tls_client_ca_file};
+        rc = lc_tls_server_create(&topt, &s->tls, err);
+        if (rc != 0)
+            goto fail;
+    }
     if (pthread_mutex_init(&s->stats_lock, NULL) != 0) {
         rc = lc_error_set(err, LC_ENOMEM, "cannot create a mutex");
         goto fail;
@@ -1577,5 +1865,6 @@ void lc_serve_destroy(struct lc_serve *s)
     free(s->routes);
     free(s->pattern);
     free(s->filler);
+    lc_tls_server_destroy(s->tls);
     free(s);
 }

@@ -27,6 +27,10 @@ struct lc_serve_options {
     const struct lc_serve_route *routes; /* matched in order; the first match wins */
     uint32_t route_count;
     uint32_t max_conns_per_thread; /* 0: 65536; more are accepted and closed at once */
+    /* HTTPS: the PEM certificate (chain) and its key; both NULL: plain HTTP. */
+    const char *tls_cert_file;
+    const char *tls_key_file;
+    const char *tls_client_ca_file; /* NULL, or clients must present a certificate it signed */
 };
 
 /* A server; opaque. */
@@ -42,14 +46,19 @@ int lc_serve_parse_listen(const char *text, struct sockaddr_storage *addr, sockl
 /*
  * Validate the options, pre-build the shared answers (status lines, body
  * pattern, huge headers), bind and listen on one SO_REUSEPORT socket per
- * thread. Nothing is served until lc_serve_run. On success *out is the server
- * (free it with lc_serve_destroy). Returns 0, LC_EINVAL (bad options), LC_ESYS
- * (bind/listen failed, e.g. the port is taken) or LC_ENOMEM.
+ * thread; with TLS, load the certificate and key first (net/tls_server.h).
+ * Nothing is served until lc_serve_run. On success *out is the server (free it
+ * with lc_serve_destroy). Returns 0, LC_EINVAL (bad options, an unusable
+ * certificate or key: the message names the file), LC_ESYS (bind/listen
+ * failed, e.g. the port is taken) or LC_ENOMEM.
  */
 int lc_serve_create(const struct lc_serve_options *opt, struct lc_serve **out,
                     struct lc_error *err) LC_WARN_UNUSED;
 
-/* "http://127.0.0.1:41234" or "http://[::1]:41234": the bound address (port 0 resolved). */
+/*
+ * "http://127.0.0.1:41234" or "http://[::1]:41234" ("https://..." with TLS):
+ * the bound address (port 0 resolved).
+ */
 const char *lc_serve_url(const struct lc_serve *s);
 
 /* The bound port. */
@@ -65,6 +74,30 @@ int lc_serve_run(struct lc_serve *s, struct lc_error *err) LC_WARN_UNUSED;
 
 /* Ask the threads to stop. Async-signal-safe (one write to an eventfd); idempotent. */
 void lc_serve_stop(struct lc_serve *s);
+
+/* ---- Reading the counters from another thread (live /metrics) ---------------------- */
+
+struct lc_serve_counters;
+
+/* Route counter slots: the routes, then the default behaviour (for lc_serve_counters_init). */
+uint32_t lc_serve_route_slots(const struct lc_serve *s);
+
+/* The name of route slot i: the route's path pattern, "default" for the last. */
+const char *lc_serve_route_name(const struct lc_serve *s, uint32_t slot);
+
+/* Server threads. */
+uint32_t lc_serve_thread_count(const struct lc_serve *s);
+
+/*
+ * The counters GET /stats reports (since the start or the last POST
+ * /stats/reset), summed over the threads with relaxed atomic loads while they
+ * serve: it sends no request, so it counts nothing itself, and never blocks a
+ * server thread (it takes only the reset mutex, which no request but /stats
+ * uses). out: initialised by the caller with lc_serve_counters_init(out,
+ * lc_serve_route_slots(s)). *uptime_s: seconds since lc_serve_create.
+ * Thread-safe between lc_serve_create and lc_serve_destroy.
+ */
+void lc_serve_read_counters(struct lc_serve *s, struct lc_serve_counters *out, double *uptime_s);
 
 /* Close the listeners and free the server (after lc_serve_run returned, or instead of it). */
 void lc_serve_destroy(struct lc_serve *s);

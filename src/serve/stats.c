@@ -54,6 +54,9 @@ void lc_serve_counters_accumulate(struct lc_serve_counters *sum,
     acc(&sum->bytes_in, &src->bytes_in);
     acc(&sum->bytes_out, &src->bytes_out);
     acc(&sum->errors, &src->errors);
+    acc(&sum->tls_handshakes, &src->tls_handshakes);
+    acc(&sum->tls_resumed, &src->tls_resumed);
+    acc(&sum->tls_failed, &src->tls_failed);
     for (int k = 0; k < LC_CHAOS_COUNT; k++)
         acc(&sum->by_chaos[k], &src->by_chaos[k]);
     for (int s = 0; s < LC_SERVE_STATUS_SLOTS; s++)
@@ -73,6 +76,9 @@ void lc_serve_counters_subtract(struct lc_serve_counters *c, const struct lc_ser
     sub(&c->bytes_in, base->bytes_in);
     sub(&c->bytes_out, base->bytes_out);
     sub(&c->errors, base->errors);
+    sub(&c->tls_handshakes, base->tls_handshakes);
+    sub(&c->tls_resumed, base->tls_resumed);
+    sub(&c->tls_failed, base->tls_failed);
     for (int k = 0; k < LC_CHAOS_COUNT; k++)
         sub(&c->by_chaos[k], base->by_chaos[k]);
     for (int s = 0; s < LC_SERVE_STATUS_SLOTS; s++)
@@ -123,6 +129,9 @@ json_t *lc_serve_counters_json(const struct lc_serve_counters *c, const char *co
         bad |= put_u64(root, "connections_accepted", c->connections);
         bad |= put_u64(root, "bytes_in", c->bytes_in);
         bad |= put_u64(root, "bytes_out", c->bytes_out);
+        bad |= put_u64(root, "tls_handshakes", c->tls_handshakes);
+        bad |= put_u64(root, "tls_resumed", c->tls_resumed);
+        bad |= put_u64(root, "tls_handshakes_failed", c->tls_failed);
         bad |= put_u64(root, "threads", threads);
         bad |= put(root, "uptime_s", json_real(uptime_s));
     }

@@ -33,6 +33,9 @@ struct lc_serve_counters {
     uint64_t bytes_in;        /* request bytes (head and body) of counted requests */
     uint64_t bytes_out;       /* response bytes written for counted requests */
     uint64_t errors;          /* answers with the injected error status */
+    uint64_t tls_handshakes;  /* TLS handshakes completed (resumed ones included) */
+    uint64_t tls_resumed;     /* of which resumed an earlier session */
+    uint64_t tls_failed;      /* TLS handshakes that failed (bad or missing client cert, ...) */
     uint64_t by_chaos[LC_CHAOS_COUNT];
     uint64_t by_status[LC_SERVE_STATUS_SLOTS]; /* answers sent with a valid status line */
     uint64_t *by_route;                        /* route_slots entries */

@@ -26,7 +26,7 @@ serve_start() { # serve_start FLAGS...: start `loadcell serve FLAGS`, wait for i
         fi
         sleep 0.05
     done
-    SERVE_URL=$(echo "$line" | sed -n 's/^loadcell serve: listening on \(http:.*\)$/\1/p')
+    SERVE_URL=$(echo "$line" | sed -n 's/^loadcell serve: listening on \(https\{0,1\}:.*\)$/\1/p')
     SERVE_PORT=${SERVE_URL##*:}
     if [ -z "$SERVE_URL" ] || [ -z "$SERVE_PORT" ]; then
         echo "unexpected first line from serve: '$line'" >&2
