@@ -41,7 +41,7 @@ const char lc_cmd_compare_usage[] =
     "                         files came before; else write --json=FILE)\n"
     "      --baseline SEL     take the baseline from the run history: 'last', 'best' (the\n"
     "                         marked baseline, else the lowest p99 / mean time) or a run id,\n"
-    "                         among runs with NEW's name; 'last' skips NEW itself\n"
+    "                         among runs with NEW's name, never NEW itself\n"
     "      --history PATH     the history database (default .loadcell/history.db)\n"
     "  -h, --help             show this help\n"
     "\n"
@@ -99,29 +99,10 @@ static int load_from_history(const char *path, const char *selector, const struc
     size_t len = 0;
     int64_t id = 0;
     const char *hname = lc_history_name_of(cur);
-    char idbuf[32];
     int rc = lc_history_open(path, false, &h, &err);
-    if (rc == 0 && strcmp(selector, "last") == 0) {
-        /* The latest run of that name other than NEW itself (it may have been recorded too). */
-        struct lc_history_filter f = {.name = hname};
-        struct lc_history_entry *e = NULL;
-        size_t n = 0;
-        rc = lc_history_list(h, &f, &e, &n, &err);
-        int64_t pick = -1;
-        for (size_t i = n; rc == 0 && i > 0 && pick < 0; i--)
-            if (e[i - 1].start_wall_ns != cur->start_wall_ns)
-                pick = e[i - 1].id;
-        lc_history_entries_free(e, n);
-        if (rc == 0 && pick < 0)
-            rc = lc_error_set(&err, LC_EINVAL,
-                              "no earlier run named '%s' in %s to compare with (record a "
-                              "baseline run first)",
-                              hname, path);
-        snprintf(idbuf, sizeof(idbuf), "%" PRId64, pick);
-        selector = idbuf;
-    }
     if (rc == 0)
-        rc = lc_history_fetch(h, selector, hname, &json, &len, &id, &err);
+        /* The new run may have been recorded already: never compare it with itself. */
+        rc = lc_history_fetch(h, selector, hname, cur->start_wall_ns, &json, &len, &id, &err);
     lc_history_close(h);
     if (rc) {
         lc_result_init(base, LC_RESULT_KIND_HTTP);

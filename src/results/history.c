@@ -720,8 +720,9 @@ static int fetch_one(struct lc_history *h, const char *sql, const char *name, co
     return rc;
 }
 
-int lc_history_fetch(struct lc_history *h, const char *selector, const char *name, char **json_out,
-                     size_t *len_out, int64_t *id_out, struct lc_error *err)
+int lc_history_fetch(struct lc_history *h, const char *selector, const char *name,
+                     int64_t skip_start_wall_ns, char **json_out, size_t *len_out, int64_t *id_out,
+                     struct lc_error *err)
 {
     *json_out = NULL;
     bool found = false;
@@ -731,8 +732,8 @@ int lc_history_fetch(struct lc_history *h, const char *selector, const char *nam
     if (selector && strcmp(selector, "last") == 0) {
         rc = fetch_one(h,
                        "SELECT id, result_json FROM runs WHERE (?1 IS NULL OR name = ?1) "
-                       "ORDER BY id DESC LIMIT 1",
-                       name, NULL, 0, &found, json_out, len_out, id_out, err);
+                       "AND (?3 = 0 OR start_wall_ns != ?3) ORDER BY id DESC LIMIT 1",
+                       name, NULL, skip_start_wall_ns, &found, json_out, len_out, id_out, err);
     } else if (selector && strcmp(selector, "best") == 0) {
         /* Rank within the family of the latest run of that name. */
         char family[16] = "";
@@ -754,16 +755,19 @@ int lc_history_fetch(struct lc_history *h, const char *selector, const char *nam
         if (rc != 0)
             return rc;
         if (family[0]) {
-            rc = fetch_one(h,
-                           "SELECT id, result_json FROM runs WHERE (?1 IS NULL OR name = ?1) "
-                           "AND family = ?2 AND baseline != 0 ORDER BY id DESC LIMIT 1",
-                           name, family, 0, &found, json_out, len_out, id_out, err);
+            rc =
+                fetch_one(h,
+                          "SELECT id, result_json FROM runs WHERE (?1 IS NULL OR name = ?1) "
+                          "AND family = ?2 AND baseline != 0 AND (?3 = 0 OR start_wall_ns != ?3) "
+                          "ORDER BY id DESC LIMIT 1",
+                          name, family, skip_start_wall_ns, &found, json_out, len_out, id_out, err);
             if (rc == 0 && !found)
-                rc = fetch_one(h,
-                               "SELECT id, result_json FROM runs WHERE (?1 IS NULL OR name = ?1) "
-                               "AND family = ?2 AND figure_ns IS NOT NULL AND partial = 0 "
-                               "ORDER BY figure_ns ASC, id DESC LIMIT 1",
-                               name, family, 0, &found, json_out, len_out, id_out, err);
+                rc = fetch_one(
+                    h,
+                    "SELECT id, result_json FROM runs WHERE (?1 IS NULL OR name = ?1) "
+                    "AND family = ?2 AND figure_ns IS NOT NULL AND partial = 0 "
+                    "AND (?3 = 0 OR start_wall_ns != ?3) ORDER BY figure_ns ASC, id DESC LIMIT 1",
+                    name, family, skip_start_wall_ns, &found, json_out, len_out, id_out, err);
             if (rc == 0 && !found)
                 return lc_error_set(err, LC_EINVAL,
                                     "no complete run named '%s' in history '%s' has a figure to "

@@ -145,14 +145,18 @@ int lc_history_clear_baseline(struct lc_history *h, const char *name, bool *clea
  *           load, mean for bench; runs without one and partial runs are
  *           skipped; ties: the later run);
  *   a decimal id, e.g. "42": that run (name is ignored).
+ * "last" and "best" never choose a run that started at skip_start_wall_ns (pass
+ * the new run's start, which may have been recorded already, so that it is not
+ * compared with itself; 0: skip nothing).
  * *json_out gets the malloc'd, NUL-terminated JSON text (caller frees),
  * *len_out (may be NULL) its length, *id_out (may be NULL) the run's id.
  * Returns 0, LC_EINVAL (a selector that is none of these, or no run
  * matches: the message names the selector, the name and the path),
  * LC_ENOMEM, LC_EIO or LC_EFORMAT.
  */
-int lc_history_fetch(struct lc_history *h, const char *selector, const char *name, char **json_out,
-                     size_t *len_out, int64_t *id_out, struct lc_error *err) LC_WARN_UNUSED;
+int lc_history_fetch(struct lc_history *h, const char *selector, const char *name,
+                     int64_t skip_start_wall_ns, char **json_out, size_t *len_out, int64_t *id_out,
+                     struct lc_error *err) LC_WARN_UNUSED;
 
 /*
  * The history name of r (see above): a pointer into r (or a static string

@@ -173,14 +173,15 @@ static void test_record_and_list(void **state)
     lc_history_close(h);
 }
 
-/* The fetched JSON parses back into a Result of the expected p99 (ms). */
-static void expect_fetch(struct lc_history *h, const char *sel, const char *name, int64_t want_id)
+/* The fetched JSON (skipping the run that started at skip_ns) parses back into a Result. */
+static void expect_fetch_skip(struct lc_history *h, const char *sel, const char *name,
+                              uint64_t skip_ns, int64_t want_id)
 {
     struct lc_error err = {0};
     char *json = NULL;
     size_t len = 0;
     int64_t id = 0;
-    int rc = lc_history_fetch(h, sel, name, &json, &len, &id, &err);
+    int rc = lc_history_fetch(h, sel, name, (int64_t)skip_ns, &json, &len, &id, &err);
     if (rc != 0)
         fail_msg("fetch %s %s: %s", sel, name ? name : "(null)", err.msg);
     assert_int_equal(id, want_id);
@@ -189,6 +190,11 @@ static void expect_fetch(struct lc_history *h, const char *sel, const char *name
     assert_int_equal(lc_result_from_json_string(json, len, "history", &r, &err), 0);
     lc_result_free(&r);
     free(json);
+}
+
+static void expect_fetch(struct lc_history *h, const char *sel, const char *name, int64_t want_id)
+{
+    expect_fetch_skip(h, sel, name, 0, want_id);
 }
 
 static void test_fetch_and_baseline(void **state)
@@ -204,6 +210,7 @@ static void test_fetch_and_baseline(void **state)
     for (int i = 0; i < 4; i++) {
         make_load(&r, LC_RESULT_KIND_HTTP, "http", url, p99s[i], 0);
         r.partial = i == 3; /* the fastest run was cut short: never "best" */
+        r.start_wall_ns += (uint64_t)i * 1000000000ull; /* each run starts 1 s after the last */
         ids[i] = record(h, &r);
         lc_result_free(&r);
     }
@@ -216,6 +223,9 @@ static void test_fetch_and_baseline(void **state)
     expect_fetch(h, "last", NULL, other);
     expect_fetch(h, "best", url, ids[1]); /* lowest p99 among complete runs */
     expect_fetch(h, "best", "other", other);
+    /* The new run, already recorded, is never its own baseline: the next best / the one before. */
+    expect_fetch_skip(h, "best", url, 1700000001ull * 1000000000ull, ids[2]);
+    expect_fetch_skip(h, "last", url, 1700000003ull * 1000000000ull, ids[2]);
     char sel[32];
     snprintf(sel, sizeof(sel), "%lld", (long long)ids[2]);
     expect_fetch(h, sel, "ignored", ids[2]);
@@ -249,14 +259,14 @@ static void test_fetch_and_baseline(void **state)
     assert_int_equal(lc_history_set_baseline(h, 9999, NULL, &err), LC_EINVAL);
     assert_non_null(strstr(err.msg, "no run with id 9999"));
     char *json = (char *)1;
-    assert_int_equal(lc_history_fetch(h, "newest", url, &json, NULL, NULL, &err), LC_EINVAL);
+    assert_int_equal(lc_history_fetch(h, "newest", url, 0, &json, NULL, NULL, &err), LC_EINVAL);
     assert_null(json);
     assert_non_null(strstr(err.msg, "'newest' is not best, last or a run id"));
-    assert_int_equal(lc_history_fetch(h, "last", "nobody", &json, NULL, NULL, &err), LC_EINVAL);
+    assert_int_equal(lc_history_fetch(h, "last", "nobody", 0, &json, NULL, NULL, &err), LC_EINVAL);
     assert_non_null(strstr(err.msg, "no run named 'nobody'"));
-    assert_int_equal(lc_history_fetch(h, "best", "nobody", &json, NULL, NULL, &err), LC_EINVAL);
-    assert_int_equal(lc_history_fetch(h, "424242", NULL, &json, NULL, NULL, &err), LC_EINVAL);
-    assert_int_equal(lc_history_fetch(h, "-3", NULL, &json, NULL, NULL, &err), LC_EINVAL);
+    assert_int_equal(lc_history_fetch(h, "best", "nobody", 0, &json, NULL, NULL, &err), LC_EINVAL);
+    assert_int_equal(lc_history_fetch(h, "424242", NULL, 0, &json, NULL, NULL, &err), LC_EINVAL);
+    assert_int_equal(lc_history_fetch(h, "-3", NULL, 0, &json, NULL, NULL, &err), LC_EINVAL);
     lc_history_close(h);
 }
 
@@ -448,7 +458,7 @@ static void test_families(void **state)
     assert_true(a < b);
     /* A monitor run has nothing to rank unless it is marked. */
     char *json = NULL;
-    assert_int_equal(lc_history_fetch(h, "best", "pid 1 (init)", &json, NULL, NULL, &err),
+    assert_int_equal(lc_history_fetch(h, "best", "pid 1 (init)", 0, &json, NULL, NULL, &err),
                      LC_EINVAL);
     assert_non_null(strstr(err.msg, "figure to rank"));
     assert_int_equal(lc_history_set_baseline(h, m, NULL, &err), 0);
