@@ -1,5 +1,6 @@
 /* `loadcell bench CMD...`: command benchmarks, parameter scans, comparisons and scaling fits. */
 #include "cli/cli.h"
+#include "cli/live_bridge.h"
 #include "cli/monitoring.h"
 #include "cli/outputs.h"
 
@@ -66,9 +67,17 @@ const char lc_cmd_bench_usage[] =
     "      --html FILE         write the HTML report (distributions, scaling plots)\n"
     "      --markdown FILE     write the Markdown report\n"
     "      --csv PREFIX        write PREFIX_stats.csv, _history.csv, _failures.csv\n"
+    "      --history PATH      record the run in this history database\n"
+    "                          (default .loadcell/history.db; see 'loadcell history')\n"
+    "      --no-history        do not record the run (also: LOADCELL_NO_HISTORY=1)\n"
     "      --monitor           sample the benchmarked commands' process trees each\n"
     "                          100 ms (CPU, memory, threads: sut.* series in the Result)\n"
     "  -q, --quiet             no live progress line\n"
+    "      --metrics ADDR:PORT     serve Prometheus metrics at http://ADDR:PORT/metrics: runs\n"
+    "                          done and planned, wall times so far (docs/live.md)\n"
+    "      --dashboard ADDR:PORT   a live web page with a Stop button (ends the bench after\n"
+    "                          the run in progress; may share the --metrics address)\n"
+    "      --metrics-linger DUR    keep serving the final figures this long after the end\n"
     "\n"
     "A command may write lines NAME=VALUE [UNIT] to the file named by $LOADCELL_METRICS\n"
     "(a fresh file for each run): they are collected per run and summarised, compared,\n"
@@ -93,6 +102,9 @@ enum {
     OPT_MARKDOWN,
     OPT_CSV,
     OPT_MONITOR,
+    OPT_METRICS,
+    OPT_DASHBOARD,
+    OPT_METRICS_LINGER,
     OPT_HELP,
 };
 
@@ -124,7 +136,12 @@ static const struct option long_options[] = {
     {"monitor", no_argument, NULL, OPT_MONITOR},
     {"markdown", required_argument, NULL, OPT_MARKDOWN},
     {"csv", required_argument, NULL, OPT_CSV},
+    {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
+    {"no-history", no_argument, NULL, LC_CLI_OPT_NO_HISTORY},
     {"quiet", no_argument, NULL, 'q'},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -166,8 +183,12 @@ struct bench_args {
     const char *html; /* reports, written with the Result (cli/outputs.h) */
     const char *markdown;
     const char *csv;
+    struct lc_cli_history history; /* --history PATH, --no-history */
     int quiet;
-    int monitor; /* --monitor: sample the commands' process trees (our children) */
+    int monitor;           /* --monitor: sample the commands' process trees (our children) */
+    const char *metrics;   /* --metrics ADDR:PORT */
+    const char *dashboard; /* --dashboard ADDR:PORT */
+    uint64_t metrics_linger_ns;
     int runs_given, minmax_given;
 };
 
@@ -427,10 +448,23 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         case 'q':
             a->quiet = 1;
             break;
+        case OPT_METRICS:
+        case OPT_DASHBOARD:
+            if (lc_live_bridge_check_listen(c == OPT_METRICS ? "--metrics" : "--dashboard", optarg,
+                                            &err) != 0)
+                rc = lc_cli_usage_error("bench", "%s", err.msg);
+            *(c == OPT_METRICS ? &a->metrics : &a->dashboard) = optarg;
+            break;
+        case OPT_METRICS_LINGER:
+            if (lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err) != 0)
+                rc = lc_cli_usage_error("bench", "--metrics-linger: %s", err.msg);
+            break;
         case OPT_HELP:
             fputs(lc_cmd_bench_usage, stdout);
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
+            if (lc_cli_history_option(&a->history, c, optarg))
+                break;
             return lc_cli_option_error("bench", c, argv);
         }
         if (rc == LC_ENOMEM)
@@ -546,6 +580,7 @@ static char *fmt_p(double p, char *buf, size_t size)
 
 struct progress {
     int live;
+    struct lc_live_bridge *bridge; /* --metrics / --dashboard, or NULL */
     uint64_t last_ns;
     struct lc_result *r;
     size_t warnings_shown;
@@ -694,6 +729,7 @@ static void print_point(const struct lc_bench_cmd_stats *st, size_t point, size_
 static void on_event(const struct lc_bench_event *ev, void *ctx)
 {
     struct progress *pg = ctx;
+    lc_live_bridge_on_bench_event(pg->bridge, ev, pg->r);
     if (ev->kind == LC_BENCH_EV_RUN) {
         if (pg->live)
             progress_run(pg, ev);
@@ -976,9 +1012,12 @@ static int judge(const struct bench_args *a, struct lc_result *r)
     return rc;
 }
 
-static int write_result(const struct bench_args *a, const struct lc_result *r)
+/* Write the asked-for files; record the run in the history when `record` (it ran, maybe cut short).
+ */
+static int write_result(const struct bench_args *a, const struct lc_result *r, bool record)
 {
-    struct lc_cli_outputs o = {a->result_path, a->html, a->markdown, a->csv};
+    struct lc_cli_outputs o = {a->result_path, a->html, a->markdown, a->csv,
+                               record ? &a->history : NULL};
     return lc_cli_outputs_write(&o, r) ? -1 : 0;
 }
 
@@ -1015,7 +1054,7 @@ int lc_cmd_bench(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
     struct lc_error err = {0};
-    struct lc_cli_outputs outs = {args.result_path, args.html, args.markdown, args.csv};
+    struct lc_cli_outputs outs = {args.result_path, args.html, args.markdown, args.csv, NULL};
     if (lc_cli_outputs_check(&outs, &err) != 0) {
         args_free(&args);
         return lc_cli_fail(&err);
@@ -1056,6 +1095,26 @@ int lc_cmd_bench(int argc, char **argv)
         args_free(&args);
         return lc_cli_fail(&err);
     }
+    if (args.metrics || args.dashboard) {
+        char target[256];
+        if (args.plan.n_commands == 1)
+            snprintf(target, sizeof(target), "%s", args.specs[0].command);
+        else
+            snprintf(target, sizeof(target), "%zu commands", args.plan.n_commands);
+        struct lc_live_bridge_options lo = {.metrics = args.metrics,
+                                            .dashboard = args.dashboard,
+                                            .command = "bench",
+                                            .target = target,
+                                            .thresholds = &args.thresholds,
+                                            .monitor = watch.mon,
+                                            .interrupted = &interrupted};
+        if (lc_live_bridge_start(&lo, &pg.bridge, &err) != 0) {
+            lc_cli_watch_free(&watch);
+            lc_result_free(&r);
+            args_free(&args);
+            return lc_cli_fail(&err);
+        }
+    }
     rc = lc_bench_run(&args.plan, &hooks, &r, &outcome, &err);
     if (args.monitor && lc_cli_watch_finish(&watch, t0, &r) != 0 && rc == 0)
         rc = lc_error_set(&err, LC_ENOMEM, "out of memory for the monitor's series");
@@ -1091,8 +1150,10 @@ int lc_cmd_bench(int argc, char **argv)
             exit_code = LC_EXIT_FAILED;
     }
     fflush(stdout);
-    if (write_result(&args, &r) != 0 && exit_code == LC_EXIT_OK)
+    lc_live_bridge_finish_result(pg.bridge, &r);
+    if (write_result(&args, &r, rc == 0 || rc == LC_EINTR) != 0 && exit_code == LC_EXIT_OK)
         exit_code = LC_EXIT_RUNTIME;
+    lc_live_bridge_close(pg.bridge, args.metrics_linger_ns);
     lc_result_free(&r);
     args_free(&args);
     return exit_code;

@@ -13,6 +13,7 @@
 #include "bench/bench.h"
 #include "bench/scan.h"
 #include "build_info.h"
+#include "cli/live_bridge.h"
 #include "cli/monitoring.h"
 #include "cli/outputs.h"
 #include "cli/summary.h"
@@ -22,6 +23,7 @@
 #include "core/rng.h"
 #include "load/engine.h"
 #include "load/to_result.h"
+#include "monitor/growth.h"
 #include "net/http1_request.h"
 #include "net/url.h"
 #include "results/result_json.h"
@@ -34,7 +36,8 @@ const char lc_cmd_run_usage[] =
     "phases of one run: warmup / steady / peak / spike / stress / breakpoint, in\n"
     "the closed model (users, ramps of users) or the open model (an arrival\n"
     "rate, ramps of rate), with a weighted request mix, checks and thresholds.\n"
-    "Then the file's benchmarks, if any.\n"
+    "Then the file's benchmarks, if any. An https:// target takes its TLS options\n"
+    "(cacert, insecure, cert, key, min_version) from a top-level `tls:` mapping.\n"
     "\n"
     "  --only NAME            run only this scenario or benchmark (repeatable)\n"
     "  --set PATH=VALUE       override any value of the file (repeatable), e.g.\n"
@@ -45,9 +48,17 @@ const char lc_cmd_run_usage[] =
     "      --html FILE        write the HTML report (overrides output.html)\n"
     "      --markdown FILE    write the Markdown report (overrides output.markdown)\n"
     "      --csv PREFIX       write PREFIX_stats.csv, _history.csv, _failures.csv\n"
+    "      --history PATH     record the run in this history database\n"
+    "                         (default .loadcell/history.db; see 'loadcell history')\n"
+    "      --no-history       do not record the run (also: LOADCELL_NO_HISTORY=1)\n"
     "  -q, --quiet            no live progress line\n"
     "      --seed N           seed for arrivals, think times and the request mix\n"
     "      --graceful-stop DUR  on Ctrl-C, wait this long for requests in flight (5s)\n"
+    "      --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+    "                         during the run (docs/live.md)\n"
+    "      --dashboard ADDR:PORT  a live web page with a Stop button (may share the\n"
+    "                         --metrics address)\n"
+    "      --metrics-linger DUR   keep serving the final figures this long after the run\n"
     "\n"
     "Exit codes: 0 ran and every threshold passed, 1 a threshold failed (or an\n"
     "abort threshold stopped the run), 2 the file is invalid (FILE:LINE:COL: why),\n"
@@ -67,10 +78,14 @@ struct run_args {
     const char *html;
     const char *markdown;
     const char *csv;
+    struct lc_cli_history history; /* --history PATH, --no-history */
     int quiet;
     uint32_t threads;
     uint64_t seed;
     uint64_t graceful_ns;
+    const char *metrics;   /* --metrics ADDR:PORT */
+    const char *dashboard; /* --dashboard ADDR:PORT */
+    uint64_t metrics_linger_ns;
 };
 
 /* What the tick hook needs while the run goes on. */
@@ -80,6 +95,7 @@ struct run_watch {
     struct lc_threshold_list *aborts; /* abort: true thresholds */
     struct lc_threshold **stop_when;  /* per plan phase, NULL when none */
     int live;
+    struct lc_live_bridge *bridge; /* --metrics / --dashboard, or NULL */
     /* Breakpoint state of the current phase. */
     size_t bp_phase;
     int bp_streak;
@@ -109,6 +125,9 @@ enum {
     OPT_HTML,
     OPT_MARKDOWN,
     OPT_CSV,
+    OPT_METRICS,
+    OPT_DASHBOARD,
+    OPT_METRICS_LINGER,
     OPT_HELP
 };
 
@@ -123,6 +142,11 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"seed", required_argument, NULL, OPT_SEED},
     {"graceful-stop", required_argument, NULL, OPT_GRACEFUL},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
+    {"no-history", no_argument, NULL, LC_CLI_OPT_NO_HISTORY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -180,10 +204,24 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         case OPT_GRACEFUL:
             rc = lc_parse_duration_ns(optarg, &a->graceful_ns, &err);
             break;
+        case OPT_METRICS:
+            a->metrics = optarg;
+            rc = lc_live_bridge_check_listen("--metrics", optarg, &err);
+            break;
+        case OPT_DASHBOARD:
+            a->dashboard = optarg;
+            rc = lc_live_bridge_check_listen("--dashboard", optarg, &err);
+            break;
+        case OPT_METRICS_LINGER:
+            if (lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err) != 0)
+                return lc_cli_usage_error("run", "--metrics-linger: %s", err.msg);
+            break;
         case OPT_HELP:
             fputs(lc_cmd_run_usage, stdout);
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
+            if (lc_cli_history_option(&a->history, c, optarg))
+                break;
             return lc_cli_option_error("run", c, argv);
         }
         if (rc != 0)
@@ -260,9 +298,16 @@ static int build_plan(const struct lc_scenario *scn, const struct run_args *a,
     int rc = lc_url_parse(scn->target, &url, err);
     if (rc != 0)
         return rc;
-    if (strcmp(url.scheme, "https") == 0)
-        return lc_error_set(err, LC_ENOTSUP,
-                            "https targets are not supported yet by this build; use http://");
+    if (strcmp(url.scheme, "https") == 0) {
+        const struct lc_tls_client_options tls = {.insecure = scn->tls.insecure,
+                                                  .cacert = scn->tls.cacert,
+                                                  .cert = scn->tls.cert,
+                                                  .key = scn->tls.key,
+                                                  .min_version = scn->tls.min_version};
+        rc = lc_load_plan_set_tls(p, url.host, &tls, err);
+        if (rc != 0)
+            return rc;
+    }
     snprintf(p->target, sizeof(p->target), "%s", scn->target);
     rc = lc_addr_resolve(url.host, url.port, &p->addrs, err);
     if (rc == 0)
@@ -403,6 +448,8 @@ static int check_aborts(struct run_watch *wt, const struct lc_engine_progress *p
 static int on_tick(const struct lc_engine_progress *pr, void *ctx)
 {
     struct run_watch *wt = ctx;
+    if (wt->bridge)
+        (void)lc_live_bridge_on_tick(pr, wt->bridge); /* always 0: it never stops the run */
     if (wt->live) {
         const struct lc_series_point *s = pr->last;
         char p50[32], p99[32];
@@ -513,6 +560,24 @@ static int judge(const struct lc_threshold_list *all, struct lc_result *r, struc
     return rc;
 }
 
+/* --metrics / --dashboard: the endpoints, before the load (plan NULL: benchmarks only). */
+static int start_live(const struct run_args *a, const struct lc_scenario *scn,
+                      const struct lc_load_plan *plan, const struct lc_threshold_list *all,
+                      struct lc_monitor *mon, struct lc_live_bridge **out, struct lc_error *err)
+{
+    if (!a->metrics && !a->dashboard)
+        return 0;
+    struct lc_live_bridge_options lo = {.metrics = a->metrics,
+                                        .dashboard = a->dashboard,
+                                        .command = "run",
+                                        .plan = plan,
+                                        .target = scn->target,
+                                        .thresholds = all,
+                                        .monitor = mon,
+                                        .interrupted = &interrupted};
+    return lc_live_bridge_start(&lo, out, err);
+}
+
 static int fail_with(struct lc_error *err, int code_if_io)
 {
     int rc = lc_cli_fail(err);
@@ -530,6 +595,7 @@ int lc_cmd_run(int argc, char **argv)
     struct lc_threshold **stop_when = NULL;
     struct lc_result r;
     struct lc_cli_watch watch = {0};
+    struct lc_live_bridge *bridge = NULL;
     char *paths[4] = {NULL, NULL, NULL, NULL}; /* json, html, markdown, csv */
     lc_result_init(&r, LC_RESULT_KIND_RUN);
     lc_threshold_list_init(&all);
@@ -587,7 +653,7 @@ int lc_cmd_run(int argc, char **argv)
             goto out;
         }
     }
-    struct lc_cli_outputs outputs = {paths[0], paths[1], paths[2], paths[3]};
+    struct lc_cli_outputs outputs = {paths[0], paths[1], paths[2], paths[3], &a.history};
     if (lc_cli_outputs_check(&outputs, &err) != 0) {
         exit_code = lc_cli_fail(&err);
         goto out;
@@ -626,6 +692,11 @@ int lc_cmd_run(int argc, char **argv)
             goto out;
         }
         wt.plan = &plan;
+        if (start_live(&a, scn, &plan, &all, watch.mon, &bridge, &err) != 0) {
+            exit_code = lc_cli_fail(&err);
+            goto out;
+        }
+        wt.bridge = bridge;
         wt.live = !a.quiet && isatty(STDERR_FILENO);
         struct lc_engine_hooks hooks = {
             .on_tick = on_tick, .ctx = &wt, .interrupted = &interrupted};
@@ -641,6 +712,11 @@ int lc_cmd_run(int argc, char **argv)
         if (lc_load_fill_result(&plan, &outcome, &r, &err) != 0 ||
             lc_cli_watch_finish(&watch, outcome.start_mono_ns, &r) != 0) {
             exit_code = lc_cli_fail(&err);
+            goto out;
+        }
+        /* The generator's CPU per recorded phase (a warning names each saturated one). */
+        if (lc_monitor_gen_saturation_warn(&r, 0, NULL) != 0) {
+            exit_code = lc_cli_fail(&(struct lc_error){.code = LC_ENOMEM});
             goto out;
         }
         if (outcome.stopped_by_hook && lc_result_set_str(&r.stop_reason, wt.reason) != 0) {
@@ -659,6 +735,10 @@ int lc_cmd_run(int argc, char **argv)
                 wt.bp_found && wt.bp_found_phase == i ? wt.bp_failed_rps : 0;
         }
     }
+    if (!bridge && start_live(&a, scn, NULL, &all, watch.mon, &bridge, &err) != 0) {
+        exit_code = lc_cli_fail(&err);
+        goto out;
+    }
     if (!interrupted && !wt.aborted && scn->n_benchmarks && run_benchmarks(scn, &r, &err) != 0) {
         exit_code = lc_cli_fail(&err);
         goto out;
@@ -672,6 +752,7 @@ int lc_cmd_run(int argc, char **argv)
         printf("\n  stopped: %s\n", wt.reason);
     int judged = judge(&all, &r, &err);
     fflush(stdout);
+    lc_live_bridge_finish_result(bridge, &r);
     if (judged < 0) {
         exit_code = lc_cli_fail(&err);
         goto out;
@@ -682,7 +763,10 @@ int lc_cmd_run(int argc, char **argv)
         exit_code = wrote;
     if (outcome.partial || interrupted)
         exit_code = LC_EXIT_INTERRUPTED;
+    lc_live_bridge_close(bridge, a.metrics_linger_ns);
+    bridge = NULL;
 out:
+    lc_live_bridge_close(bridge, 0);
     lc_cli_watch_free(&watch); /* stops a monitor.command target */
     for (int i = 0; i < 4; i++)
         free(paths[i]);

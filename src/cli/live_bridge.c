@@ -1,33 +1,31 @@
-/* Live snapshots for the endpoints: engine progress (http), and loadcell serve's /stats. */
+/* Live snapshots for the endpoints: engine progress (http, run), bench events, monitor samples,
+ * and loadcell serve's counters. */
 #include "cli/live_bridge.h"
 
-#include <fcntl.h>
-#include <jansson.h>
 #include <math.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/hdr.h"
+#include "core/stats.h"
 #include "live/live.h"
 #include "load/recorder.h"
 #include "load/to_result.h"
 #include "monitor/monitor.h"
-#include "net/addr.h"
-#include "net/http1_parse.h"
-#include "net/url.h"
 #include "results/result.h"
+#include "serve/server.h"
+#include "serve/stats.h"
 
-#define CONNECTION_NAME    "(connection)" /* the recorder of connection-level failures */
-#define MAX_TRACKED_PHASES 64             /* result_so_far copies at most this many phases */
+#define CONNECTION_NAME    "(connection)"       /* the recorder of connection-level failures */
+#define MAX_TRACKED_PHASES 64                   /* result_so_far copies at most this many phases */
+#define BENCH_PUBLISH_NS   (250 * LC_NS_PER_MS) /* bench: at most four publishes a second */
 
 struct lc_live_bridge {
     struct lc_live *live;
@@ -43,6 +41,13 @@ struct lc_live_bridge {
     size_t phase;                          /* engine phase index of phase_lat */
     int have_phase;
     double cpu_s, cpu_wall_s; /* the generator's CPU and the clock at the last tick */
+    /* bench and monitor (no plan): */
+    uint64_t t0_ns;           /* when the bridge started: elapsed_s counts from here */
+    uint64_t last_publish_ns; /* bench: publishes are throttled */
+    uint64_t last_history_ns; /* bench: one history point a second */
+    double *walls;            /* bench: scratch for the median, walls_cap entries */
+    const struct lc_result_bench_command *bench_cmd; /* bench: the point of the last event */
+    size_t walls_cap;
 };
 
 int lc_live_bridge_check_listen(const char *flag, const char *value, struct lc_error *err)
@@ -89,6 +94,7 @@ static void free_bridge(struct lc_live_bridge *b)
     lc_hdr_free(&b->interval_lat);
     lc_hdr_free(&b->phase_lat);
     free(b->req_index);
+    free(b->walls);
     free(b->mon);
     free(b->snap);
     free(b);
@@ -108,7 +114,7 @@ int lc_live_bridge_start(const struct lc_live_bridge_options *opt, struct lc_liv
     b->monitor = opt->monitor;
     b->mon = opt->monitor ? malloc(sizeof(*b->mon)) : NULL;
     b->snap = malloc(sizeof(*b->snap));
-    b->req_index = calloc(plan->request_count + 1, sizeof(*b->req_index));
+    b->req_index = calloc(plan ? plan->request_count + 1 : 1, sizeof(*b->req_index));
     if (!b->snap || !b->req_index || (b->monitor && !b->mon) ||
         lc_hdr_init_default(&b->interval_lat) != 0 || lc_hdr_init_default(&b->phase_lat) != 0) {
         free_bridge(b);
@@ -117,16 +123,23 @@ int lc_live_bridge_start(const struct lc_live_bridge_options *opt, struct lc_liv
     struct lc_live_snapshot *s = b->snap;
     lc_live_snapshot_init(s);
     lc_live_copy_label(s->command, sizeof(s->command), opt->command);
-    lc_live_copy_label(s->target, sizeof(s->target), plan->target);
-    s->has_load = 1;
     s->can_stop = opt->interrupted != NULL;
-    uint64_t total = lc_load_plan_duration(plan);
-    s->total_s = total == UINT64_MAX ? 0 : (double)total / 1e9;
-    /* Names in plan order, so the page lists phases ahead of time. */
-    for (size_t i = 0; i < plan->phase_count; i++)
-        (void)lc_live_phase_index(s, plan->phases[i].name);
-    for (size_t k = 0; k < plan->request_count; k++)
-        b->req_index[k] = lc_live_request_index(s, plan->requests[k].name);
+    if (plan) {
+        lc_live_copy_label(s->target, sizeof(s->target), plan->target);
+        s->has_load = 1;
+        uint64_t total = lc_load_plan_duration(plan);
+        s->total_s = total == UINT64_MAX ? 0 : (double)total / 1e9;
+        /* Names in plan order, so the page lists phases ahead of time. */
+        for (size_t i = 0; i < plan->phase_count; i++)
+            (void)lc_live_phase_index(s, plan->phases[i].name);
+        for (size_t k = 0; k < plan->request_count; k++)
+            b->req_index[k] = lc_live_request_index(s, plan->requests[k].name);
+    } else {
+        lc_live_copy_label(s->target, sizeof(s->target), opt->target);
+        s->total_s = opt->planned_s;
+        s->has_bench = opt->command && strcmp(opt->command, "bench") == 0;
+    }
+    b->t0_ns = lc_clock_now_ns();
     for (size_t i = 0; opt->thresholds && i < opt->thresholds->n; i++) {
         if (s->n_thresholds == LC_LIVE_MAX_THRESHOLDS)
             break;
@@ -156,6 +169,52 @@ int lc_live_bridge_start(const struct lc_live_bridge_options *opt, struct lc_liv
         fprintf(stderr, "loadcell: live dashboard at %s\n", lc_live_dashboard_url(b->live));
     *out = b;
     return 0;
+}
+
+/* loadcell's own CPU since the last call, and its memory. */
+static void sample_generator(struct lc_live_bridge *b)
+{
+    struct lc_live_snapshot *s = b->snap;
+    double cpu = cpu_seconds(), wall = (double)lc_clock_now_ns() / 1e9;
+    if (!isnan(cpu) && !isnan(b->cpu_s)) {
+        s->gen_cpu_ratio = wall > b->cpu_wall_s ? (cpu - b->cpu_s) / (wall - b->cpu_wall_s) : NAN;
+        s->gen_cpu_seconds += cpu - b->cpu_s;
+    }
+    b->cpu_s = cpu;
+    b->cpu_wall_s = wall;
+    s->gen_rss_bytes = rss_bytes();
+}
+
+/* The monitor's latest sample → the target, host and GPU gauges. */
+static void resources_from_monitor(struct lc_live_snapshot *s, const struct lc_monitor_snapshot *m)
+{
+    if (m->sut_watched) {
+        const struct lc_proctree_sample *t = &m->sut;
+        s->has_target = 1;
+        s->target_cpu_ratio = t->has_rates ? t->cpu_percent / 100 : NAN;
+        s->target_rss_bytes = (double)t->rss_bytes;
+        s->target_threads = (double)t->threads;
+        s->target_fds = t->has_fds ? (double)t->fds : NAN;
+        s->target_processes = (double)t->processes;
+    }
+    if (m->has_host) {
+        const struct lc_monitor_host *h = &m->host;
+        s->has_host = 1;
+        s->host_cpu_ratio = h->has_cpu ? h->cpu_percent / 100 : NAN;
+        s->host_mem_used_bytes = h->has_mem ? (double)h->mem_used_bytes : NAN;
+        s->host_mem_available_bytes = h->has_mem ? (double)h->mem_available_bytes : NAN;
+    }
+    s->n_gpus = m->n_gpus < LC_LIVE_MAX_GPUS ? m->n_gpus : LC_LIVE_MAX_GPUS;
+    for (uint32_t i = 0; i < s->n_gpus; i++) {
+        const struct lc_gpu_reading *g = &m->gpus[i];
+        s->gpus[i] = (struct lc_live_gpu){
+            .index = g->index,
+            .util_ratio = g->has_util ? g->util_percent / 100 : NAN,
+            .mem_used_bytes = g->has_mem ? (double)g->mem_used_bytes : NAN,
+            .power_watts = g->has_power ? g->power_watts : NAN,
+            .temp_celsius = g->has_temp ? g->temp_celsius : NAN,
+        };
+    }
 }
 
 /* The error kind of a status answer, named as the Result names it (load/to_result.c). */
@@ -325,20 +384,9 @@ int lc_live_bridge_on_tick(const struct lc_engine_progress *pr, void *ctx)
     s->target_users = open ? NAN : last->target_users;
     s->target_rate = open ? last->target_rate : NAN;
 
-    double cpu = cpu_seconds(), wall = (double)lc_clock_now_ns() / 1e9;
-    if (!isnan(cpu) && !isnan(b->cpu_s)) {
-        s->gen_cpu_ratio = wall > b->cpu_wall_s ? (cpu - b->cpu_s) / (wall - b->cpu_wall_s) : NAN;
-        s->gen_cpu_seconds += cpu - b->cpu_s;
-    }
-    b->cpu_s = cpu;
-    b->cpu_wall_s = wall;
-    s->gen_rss_bytes = rss_bytes();
-    if (b->monitor && lc_monitor_latest(b->monitor, b->mon) && b->mon->sut_watched) {
-        const struct lc_proctree_sample *t = &b->mon->sut;
-        s->has_target = 1;
-        s->target_cpu_ratio = t->has_rates ? t->cpu_percent / 100 : NAN;
-        s->target_rss_bytes = (double)t->rss_bytes;
-    }
+    sample_generator(b);
+    if (b->monitor && lc_monitor_latest(b->monitor, b->mon))
+        resources_from_monitor(s, b->mon);
 
     struct lc_live_point p = {
         .t_s = pr->elapsed_s,
@@ -351,6 +399,7 @@ int lc_live_bridge_on_tick(const struct lc_engine_progress *pr, void *ctx)
         .active = last->active,
         .gen_cpu_ratio = s->gen_cpu_ratio,
         .target_cpu_ratio = s->has_target ? s->target_cpu_ratio : NAN,
+        .target_rss_bytes = s->has_target ? s->target_rss_bytes : NAN,
     };
     lc_live_history_push(s, &p);
     judge_so_far(b, pr);
@@ -383,6 +432,217 @@ void lc_live_bridge_finish(struct lc_live_bridge *b, const struct lc_engine_outc
     lc_live_publish(b->live, s);
 }
 
+static double median_of(struct lc_live_bridge *b, const struct lc_result_bench_command *c);
+
+void lc_live_bridge_finish_result(struct lc_live_bridge *b, const struct lc_result *r)
+{
+    if (!b)
+        return;
+    struct lc_live_snapshot *s = b->snap;
+    if (s->n_thresholds && r)
+        judge(b, r, 1);
+    if (r && r->duration_ns)
+        s->elapsed_s = (double)r->duration_ns / 1e9;
+    if (s->has_bench && s->bench.has_current && b->bench_cmd) {
+        /* Stopped inside a point: its median may be a publish behind its runs. */
+        struct lc_live_bench_point *p = &s->bench.points[s->bench.current];
+        if (p->runs)
+            p->median_s = median_of(b, b->bench_cmd);
+    }
+    if (s->has_bench)
+        s->bench.has_current = 0;
+    s->state = LC_LIVE_FINISHED;
+    s->can_stop = 0;
+    lc_live_publish(b->live, s);
+}
+
+int lc_live_bridge_poll_stop(struct lc_live_bridge *b)
+{
+    if (!b || !b->interrupted || !__atomic_load_n(&b->stop_asked, __ATOMIC_ACQUIRE))
+        return 0;
+    if (!*b->interrupted || b->snap->state != LC_LIVE_STOPPING) {
+        *b->interrupted = 1;
+        b->snap->state = LC_LIVE_STOPPING;
+        lc_live_publish(b->live, b->snap);
+    }
+    return 1;
+}
+
+/* Running or stopping (a Stop or Ctrl-C already asked), for the non-load feeds. */
+static void set_running_state(struct lc_live_bridge *b)
+{
+    if (b->interrupted && __atomic_load_n(&b->stop_asked, __ATOMIC_ACQUIRE))
+        *b->interrupted = 1;
+    b->snap->state = b->interrupted && *b->interrupted ? LC_LIVE_STOPPING : LC_LIVE_RUNNING;
+}
+
+void lc_live_bridge_on_sample(struct lc_live_bridge *b, const struct lc_monitor_snapshot *m)
+{
+    if (!b)
+        return;
+    struct lc_live_snapshot *s = b->snap;
+    s->elapsed_s = (double)(lc_clock_now_ns() - b->t0_ns) / 1e9;
+    sample_generator(b);
+    resources_from_monitor(s, m);
+    struct lc_live_point p = {
+        .t_s = s->elapsed_s,
+        .rps = NAN,
+        .target_rps = NAN,
+        .p50_s = NAN,
+        .p90_s = NAN,
+        .p99_s = NAN,
+        .errors_per_s = NAN,
+        .active = NAN,
+        .gen_cpu_ratio = s->gen_cpu_ratio,
+        .target_cpu_ratio = s->has_target ? s->target_cpu_ratio : NAN,
+        .target_rss_bytes = s->has_target ? s->target_rss_bytes : NAN,
+    };
+    lc_live_history_push(s, &p);
+    set_running_state(b);
+    lc_live_publish(b->live, s);
+}
+
+/* The median of the point's timed wall times (the command's runs in the Result). */
+static double median_of(struct lc_live_bridge *b, const struct lc_result_bench_command *c)
+{
+    if (!c->n_runs)
+        return NAN;
+    if (b->walls_cap < c->n_runs) {
+        size_t cap = c->n_runs * 2;
+        double *w = realloc(b->walls, cap * sizeof(*w));
+        if (!w)
+            return NAN;
+        b->walls = w;
+        b->walls_cap = cap;
+    }
+    for (size_t i = 0; i < c->n_runs; i++)
+        b->walls[i] = (double)c->runs[i].wall_ns / 1e9;
+    double m;
+    return lc_stats_median(b->walls, c->n_runs, &m) == 0 ? m : NAN;
+}
+
+/* Timed runs planned for a point, as the progress line estimates them. */
+static uint64_t runs_planned(const struct lc_bench_event *ev, const struct lc_live_bench_point *p)
+{
+    uint64_t planned = ev->runs_min;
+    if (ev->min_time_ns && p->runs && p->sum_s > 0) {
+        double want = ceil((double)ev->min_time_ns / 1e9 / (p->sum_s / (double)p->runs));
+        if (want > (double)planned)
+            planned = want > (double)ev->runs_max ? ev->runs_max : (uint64_t)want;
+    }
+    return planned < p->runs ? p->runs : planned;
+}
+
+static void bench_point_start(struct lc_live_bench *v, const struct lc_bench_event *ev)
+{
+    v->points_total = (uint32_t)ev->n_points;
+    if (ev->point >= LC_LIVE_MAX_BENCH) {
+        v->has_current = 0; /* not shown: the table is full */
+        return;
+    }
+    uint32_t i = (uint32_t)ev->point;
+    if (v->n_points <= i)
+        v->n_points = i + 1;
+    struct lc_live_bench_point *p = &v->points[i];
+    char params[256];
+    memset(p, 0, sizeof(*p));
+    lc_live_copy_label(p->command, sizeof(p->command), ev->command->name);
+    lc_live_copy_label(p->params, sizeof(p->params),
+                       lc_bench_params_label(ev->command, params, sizeof(params)));
+    p->runs_planned = ev->runs_min;
+    p->last_s = p->mean_s = p->median_s = p->min_s = p->max_s = NAN;
+    v->has_current = 1;
+    v->current = i;
+    v->current_warmup = 0;
+}
+
+/* A timed run has been added to the command's runs: update the point's figures. */
+static void bench_timed_run(struct lc_live_bench_point *p, const struct lc_bench_event *ev)
+{
+    const struct lc_result_bench_command *c = ev->command;
+    if (!c->n_runs || c->n_runs == p->runs)
+        return;
+    const struct lc_result_bench_run *run = &c->runs[c->n_runs - 1];
+    double w = (double)run->wall_ns / 1e9;
+    p->runs = c->n_runs;
+    p->failed += run->exit_code != 0;
+    p->last_s = w;
+    p->sum_s += w;
+    p->mean_s = p->sum_s / (double)p->runs;
+    p->min_s = isnan(p->min_s) || w < p->min_s ? w : p->min_s;
+    p->max_s = isnan(p->max_s) || w > p->max_s ? w : p->max_s;
+    p->runs_planned = runs_planned(ev, p);
+}
+
+void lc_live_bridge_on_bench_event(struct lc_live_bridge *b, const struct lc_bench_event *ev,
+                                   const struct lc_result *so_far)
+{
+    if (!b)
+        return;
+    struct lc_live_snapshot *s = b->snap;
+    struct lc_live_bench *v = &s->bench;
+    struct lc_live_bench_point *p =
+        ev->point < LC_LIVE_MAX_BENCH && ev->point < v->n_points ? &v->points[ev->point] : NULL;
+    int force = 0;
+    b->bench_cmd = ev->command;
+    switch (ev->kind) {
+    case LC_BENCH_EV_POINT_START:
+        bench_point_start(v, ev);
+        force = 1;
+        break;
+    case LC_BENCH_EV_RUN:
+        if (!p)
+            break;
+        v->current_warmup = ev->warmup;
+        if (ev->warmup)
+            p->warmup_runs = ev->run;
+        else
+            bench_timed_run(p, ev);
+        break;
+    case LC_BENCH_EV_POINT_DONE:
+        if (p) {
+            bench_timed_run(p, ev);
+            p->runs_planned = p->runs; /* the budget is spent: what ran is what was planned */
+        }
+        v->points_done++;
+        v->has_current = 0;
+        force = 1;
+        break;
+    }
+    uint64_t now = lc_clock_now_ns();
+    int stop = b->interrupted && __atomic_load_n(&b->stop_asked, __ATOMIC_ACQUIRE);
+    if (!force && !stop && now - b->last_publish_ns < BENCH_PUBLISH_NS)
+        return;
+    b->last_publish_ns = now;
+    if (p && p->runs)
+        p->median_s = median_of(b, ev->command);
+    s->elapsed_s = (double)(now - b->t0_ns) / 1e9;
+    if (b->monitor && lc_monitor_latest(b->monitor, b->mon))
+        resources_from_monitor(s, b->mon);
+    if (now - b->last_history_ns >= LC_NS_PER_SEC) {
+        sample_generator(b);
+        b->last_history_ns = now;
+        struct lc_live_point hp = {
+            .t_s = s->elapsed_s,
+            .rps = NAN,
+            .target_rps = NAN,
+            .p50_s = NAN,
+            .p90_s = NAN,
+            .p99_s = NAN,
+            .errors_per_s = NAN,
+            .active = NAN,
+            .gen_cpu_ratio = s->gen_cpu_ratio,
+            .target_cpu_ratio = s->has_target ? s->target_cpu_ratio : NAN,
+            .target_rss_bytes = s->has_target ? s->target_rss_bytes : NAN,
+        };
+        lc_live_history_push(s, &hp);
+    }
+    if (so_far && s->n_thresholds)
+        judge(b, so_far, 0);
+    set_running_state(b);
+    lc_live_publish(b->live, s);
+}
+
 void lc_live_bridge_close(struct lc_live_bridge *b, uint64_t linger_ns)
 {
     if (!b)
@@ -401,134 +661,62 @@ void lc_live_bridge_close(struct lc_live_bridge *b, uint64_t linger_ns)
 
 /* ---- loadcell serve --metrics ------------------------------------------------------ */
 
-#define STATS_POLL_NS   LC_NS_PER_SEC
-#define STATS_MAX_BYTES (1u << 20) /* /stats is a few KB; more is not the server we know */
+#define STATS_POLL_NS LC_NS_PER_SEC
 
 struct lc_live_serve_bridge {
     struct lc_live *live;
     struct lc_live_snapshot *snap;
-    struct lc_addr_list addrs; /* the server's address */
-    char host[300];            /* Host header */
-    int fd;                    /* the keep-alive connection, -1 when closed */
+    struct lc_serve *srv;
+    struct lc_serve_counters sum; /* scratch for each read */
     pthread_t thread;
     int started;
     pthread_mutex_t lock; /* guards stop; wake signals it */
     pthread_cond_t wake;
     int stop;
-    char *buf; /* STATS_MAX_BYTES */
 };
 
-/* Read one response to GET /stats on b->fd into a JSON value; NULL on any failure. */
-static json_t *stats_exchange(struct lc_live_serve_bridge *b)
-{
-    char req[400];
-    int n = snprintf(req, sizeof(req), "GET /stats HTTP/1.1\r\nHost: %s\r\n\r\n", b->host);
-    if (n < 0 || (size_t)n >= sizeof(req) || send(b->fd, req, (size_t)n, MSG_NOSIGNAL) != n)
-        return NULL;
-    size_t got = 0;
-    ssize_t head_len = -2;
-    struct lc_http1_response_head head;
-    struct lc_http1_header headers[32];
-    while (got < STATS_MAX_BYTES) {
-        ssize_t r = recv(b->fd, b->buf + got, STATS_MAX_BYTES - got, 0);
-        if (r <= 0)
-            return NULL;
-        got += (size_t)r;
-        if (head_len == -2)
-            head_len = lc_http1_parse_response_head(b->buf, got, &head, headers, 32,
-                                                    &lc_http1_default_limits);
-        if (head_len == -1 || (head_len >= 0 && head.framing.content_length < 0))
-            return NULL; /* not the answer of a loadcell serve */
-        if (head_len >= 0 && got >= (size_t)head_len + (size_t)head.framing.content_length) {
-            if (head.status != 200)
-                return NULL;
-            return json_loadb(b->buf + head_len, (size_t)head.framing.content_length, 0, NULL);
-        }
-    }
-    return NULL;
-}
-
-static uint64_t json_u64(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
-}
-
-/* /stats JSON → the snapshot's serve part. */
-static void serve_from_json(struct lc_live_snapshot *s, json_t *j)
+/* The server's counters → the snapshot's serve part. */
+static void serve_fill(struct lc_live_snapshot *s, const struct lc_serve *srv,
+                       const struct lc_serve_counters *c, double uptime_s)
 {
     struct lc_live_serve *v = &s->serve;
     memset(v, 0, sizeof(*v));
-    v->requests = json_u64(j, "requests");
-    v->errors = json_u64(j, "errors");
-    v->health_requests = json_u64(j, "health_requests");
-    v->stats_requests = json_u64(j, "stats_requests");
-    v->bad_requests = json_u64(j, "bad_requests");
-    v->connections = json_u64(j, "connections_accepted");
-    v->bytes_in = json_u64(j, "bytes_in");
-    v->bytes_out = json_u64(j, "bytes_out");
-    v->threads = (uint32_t)json_u64(j, "threads");
-    json_t *up = json_object_get(j, "uptime_s");
-    v->uptime_s = json_is_number(up) ? json_number_value(up) : NAN;
-    const char *key;
-    json_t *val;
-    json_object_foreach(json_object_get(j, "by_route"), key, val)
-    {
-        if (v->n_routes == LC_LIVE_MAX_ROUTES)
-            break;
-        lc_live_copy_label(v->routes[v->n_routes], LC_LIVE_NAME_LEN, key);
-        v->by_route[v->n_routes++] = json_is_integer(val) ? (uint64_t)json_integer_value(val) : 0;
+    v->requests = c->requests;
+    v->errors = c->errors;
+    v->health_requests = c->health_requests;
+    v->stats_requests = c->stats_requests;
+    v->bad_requests = c->bad_requests;
+    v->connections = c->connections;
+    v->bytes_in = c->bytes_in;
+    v->bytes_out = c->bytes_out;
+    v->threads = lc_serve_thread_count(srv);
+    v->uptime_s = uptime_s;
+    for (uint32_t r = 0; r < c->route_slots && v->n_routes < LC_LIVE_MAX_ROUTES; r++) {
+        lc_live_copy_label(v->routes[v->n_routes], LC_LIVE_NAME_LEN, lc_serve_route_name(srv, r));
+        v->by_route[v->n_routes++] = c->by_route[r];
     }
-    json_object_foreach(json_object_get(j, "by_status"), key, val)
-    {
-        long code = strtol(key, NULL, 10);
-        if (v->n_statuses == LC_LIVE_MAX_STATUSES || code < 0 || code > 999)
-            break;
+    for (int code = 0; code < LC_SERVE_STATUS_SLOTS && v->n_statuses < LC_LIVE_MAX_STATUSES;
+         code++) {
+        if (!c->by_status[code])
+            continue;
         v->status[v->n_statuses] = (uint16_t)code;
-        v->by_status[v->n_statuses++] =
-            json_is_integer(val) ? (uint64_t)json_integer_value(val) : 0;
+        v->by_status[v->n_statuses++] = c->by_status[code];
     }
-    json_object_foreach(json_object_get(j, "by_chaos"), key, val)
-    {
-        if (v->n_chaos == LC_LIVE_MAX_CHAOS)
-            break;
-        lc_live_copy_label(v->chaos[v->n_chaos], LC_LIVE_NAME_LEN, key);
-        v->by_chaos[v->n_chaos++] = json_is_integer(val) ? (uint64_t)json_integer_value(val) : 0;
+    for (int k = 1; k < LC_CHAOS_COUNT && v->n_chaos < LC_LIVE_MAX_CHAOS; k++) {
+        lc_live_copy_label(v->chaos[v->n_chaos], LC_LIVE_NAME_LEN, lc_chaos_name(k));
+        v->by_chaos[v->n_chaos++] = c->by_chaos[k];
     }
-    s->elapsed_s = v->uptime_s;
+    s->elapsed_s = uptime_s;
     s->requests_total = v->requests;
     s->errors_total = v->errors;
 }
 
-/* One poll: (re)connect when needed, fetch /stats, publish. */
+/* One read of the counters, published. */
 static void serve_poll(struct lc_live_serve_bridge *b)
 {
-    if (b->fd < 0) {
-        int in_progress = 0;
-        int fd = lc_tcp_connect(&b->addrs.addrs[0], b->addrs.lens[0], &in_progress);
-        if (fd < 0)
-            return;
-        /* Blocking from here on, with timeouts: this thread does nothing else. */
-        int fl = fcntl(fd, F_GETFL);
-        struct timeval tv = {.tv_sec = 1};
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
-            (in_progress && (poll(&p, 1, 1000) != 1 || lc_tcp_connect_result(fd) != 0)) ||
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0) {
-            close(fd);
-            return;
-        }
-        b->fd = fd;
-    }
-    json_t *j = stats_exchange(b);
-    if (!j) {
-        close(b->fd);
-        b->fd = -1;
-        return;
-    }
-    serve_from_json(b->snap, j);
-    json_decref(j);
+    double uptime_s;
+    lc_serve_read_counters(b->srv, &b->sum, &uptime_s);
+    serve_fill(b->snap, b->srv, &b->sum, uptime_s);
     b->snap->state = LC_LIVE_RUNNING;
     lc_live_publish(b->live, b->snap);
 }
@@ -564,26 +752,20 @@ void lc_live_serve_bridge_stop(struct lc_live_serve_bridge *b)
     }
     pthread_cond_destroy(&b->wake);
     pthread_mutex_destroy(&b->lock);
-    if (b->fd >= 0)
-        close(b->fd);
     lc_live_stop(b->live);
-    free(b->buf);
+    lc_serve_counters_free(&b->sum);
     free(b->snap);
     free(b);
 }
 
-int lc_live_serve_bridge_start(const char *metrics, const char *server_url,
+int lc_live_serve_bridge_start(const char *metrics, struct lc_serve *srv,
                                struct lc_live_serve_bridge **out, struct lc_error *err)
 {
     *out = NULL;
-    struct lc_url url;
-    int rc = lc_url_parse(server_url, &url, err);
-    if (rc != 0)
-        return rc;
     struct lc_live_serve_bridge *b = calloc(1, sizeof(*b));
     if (!b)
         return lc_error_set(err, LC_ENOMEM, "out of memory");
-    b->fd = -1;
+    b->srv = srv;
     pthread_mutex_init(&b->lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -591,16 +773,12 @@ int lc_live_serve_bridge_start(const char *metrics, const char *server_url,
     pthread_cond_init(&b->wake, &ca);
     pthread_condattr_destroy(&ca);
     b->snap = malloc(sizeof(*b->snap));
-    b->buf = malloc(STATS_MAX_BYTES);
-    if (!b->snap || !b->buf) {
+    if (!b->snap || lc_serve_counters_init(&b->sum, lc_serve_route_slots(srv)) != 0) {
         lc_live_serve_bridge_stop(b);
         return lc_error_set(err, LC_ENOMEM, "out of memory");
     }
-    lc_url_host_header(&url, b->host, sizeof(b->host));
-    rc = lc_addr_resolve(url.host, url.port, &b->addrs, err);
     struct lc_live_options lo = {.metrics_listen = metrics};
-    if (rc == 0)
-        rc = lc_live_start(&lo, &b->live, err);
+    int rc = lc_live_start(&lo, &b->live, err);
     if (rc != 0) {
         lc_live_serve_bridge_stop(b);
         return rc;
@@ -608,9 +786,9 @@ int lc_live_serve_bridge_start(const char *metrics, const char *server_url,
     struct lc_live_snapshot *s = b->snap;
     lc_live_snapshot_init(s);
     memcpy(s->command, "serve", 6);
-    lc_live_copy_label(s->target, sizeof(s->target), server_url);
+    lc_live_copy_label(s->target, sizeof(s->target), lc_serve_url(srv));
     s->has_serve = 1;
-    lc_live_publish(b->live, s);
+    serve_poll(b); /* the first figures (all zero) before anyone can scrape */
     int e = pthread_create(&b->thread, NULL, serve_thread, b);
     if (e != 0) {
         lc_live_serve_bridge_stop(b);

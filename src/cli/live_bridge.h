@@ -1,7 +1,9 @@
 /*
  * The command line's side of live observability (--metrics, --dashboard):
- * turns what the load engine reports each second into a live snapshot and
- * publishes it to the live endpoints (src/live/).
+ * turns what the load engine reports each second (http, run), the benchmark
+ * engine's events (bench), the resource monitor's samples (monitor) and
+ * serve's counters into live snapshots and publishes them to the live
+ * endpoints (src/live/).
  */
 #ifndef LC_CLI_LIVE_BRIDGE_H
 #define LC_CLI_LIVE_BRIDGE_H
@@ -9,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "bench/bench.h"
 #include "core/error.h"
 #include "load/engine.h"
 #include "load/plan.h"
@@ -16,18 +19,27 @@
 
 struct lc_live_bridge;
 struct lc_monitor;
+struct lc_monitor_snapshot;
+struct lc_result;
+struct lc_serve;
 
 struct lc_live_bridge_options {
-    const char *metrics;             /* --metrics ADDR:PORT, or NULL */
-    const char *dashboard;           /* --dashboard ADDR:PORT, or NULL */
-    const char *command;             /* "http", "run" */
-    const struct lc_load_plan *plan; /* phase and request names; must outlive the bridge */
+    const char *metrics;   /* --metrics ADDR:PORT, or NULL */
+    const char *dashboard; /* --dashboard ADDR:PORT, or NULL */
+    const char *command;   /* "http", "run", "bench", "monitor" */
+    /* A load run's phase and request names (must outlive the bridge); NULL for bench and
+     * monitor, which have no load part. */
+    const struct lc_load_plan *plan;
+    const char *target; /* without a plan: what is measured ("pid 42 (app)"); may be NULL */
+    double planned_s;   /* without a plan: the planned length in seconds, 0 when open-ended */
     const struct lc_threshold_list *thresholds; /* judged each second for the page; or NULL */
-    /* The flag Ctrl-C sets. The dashboard's Stop button sets it too (on the engine's
-     * aggregator thread, at its next tick: the engine reads it there). NULL: no Stop. */
+    /* The flag Ctrl-C sets. The dashboard's Stop button sets it too, on the thread that
+     * feeds the bridge (the engine's aggregator at its next tick; bench: after the run in
+     * progress; monitor: lc_live_bridge_poll_stop). NULL: no Stop. */
     volatile sig_atomic_t *interrupted;
-    /* The target's resource monitor (--monitor-pid), or NULL: its latest sample of the
-     * watched process tree becomes the target CPU and memory gauges. Must outlive the bridge. */
+    /* The target's resource monitor (--monitor-pid, bench --monitor), or NULL: its latest
+     * sample of the watched process tree, the host and the GPUs becomes the target, host
+     * and GPU gauges. Must outlive the last feed call (on_tick, on_bench_event). */
     struct lc_monitor *monitor;
 };
 
@@ -58,6 +70,36 @@ int lc_live_bridge_on_tick(const struct lc_engine_progress *pr, void *ctx);
 void lc_live_bridge_finish(struct lc_live_bridge *b, const struct lc_engine_outcome *outcome);
 
 /*
+ * The same from the final Result (run, bench, monitor): thresholds judged on
+ * r, elapsed time from r->duration_ns. NULL b is a no-op.
+ */
+void lc_live_bridge_finish_result(struct lc_live_bridge *b, const struct lc_result *r);
+
+/*
+ * loadcell bench: one event of the benchmark engine (call it from the
+ * bench hooks' on_event, on the bench thread). so_far is the Result being
+ * filled (thresholds are judged on it), may be NULL. Publishes at most four
+ * times a second and at every point's end; turns a Stop request into
+ * *interrupted = 1 here, so the run that just ended is kept and no other
+ * starts. Cost: a sort of the point's wall times per publish.
+ */
+void lc_live_bridge_on_bench_event(struct lc_live_bridge *b, const struct lc_bench_event *ev,
+                                   const struct lc_result *so_far);
+
+/*
+ * loadcell monitor: a fresh sample of the monitor (the target, host and GPU
+ * gauges, one point of history), published at once.
+ */
+void lc_live_bridge_on_sample(struct lc_live_bridge *b, const struct lc_monitor_snapshot *m);
+
+/*
+ * Turn a Stop request into *interrupted = 1 (and the state "stopping",
+ * published). For loops that do not go through the other feeds often
+ * (monitor's wait loop). Returns 1 when a stop was asked. NULL b: 0.
+ */
+int lc_live_bridge_poll_stop(struct lc_live_bridge *b);
+
+/*
  * Keep serving for linger_ns (ended early by a Ctrl-C that arrives then),
  * then stop the endpoints and free b. NULL is a no-op.
  */
@@ -68,14 +110,14 @@ void lc_live_bridge_close(struct lc_live_bridge *b, uint64_t linger_ns);
 struct lc_live_serve_bridge;
 
 /*
- * Serve /metrics (at `metrics`, ADDR:PORT) with the counters of the
- * `loadcell serve` listening at server_url ("http://127.0.0.1:8080"): a
- * thread reads its GET /stats once per second over one keep-alive loopback
- * connection (so the server counts one connection and one /stats request per
- * second for it) and publishes them. Prints the URL on stderr. Returns 0,
+ * Serve /metrics (at `metrics`, ADDR:PORT) with the counters of the server
+ * srv: a thread reads them once per second straight from the server's
+ * per-thread counters (relaxed atomic loads, lc_serve_read_counters; no
+ * request, so the figures count only what clients sent) and publishes them.
+ * srv must outlive the bridge. Prints the URL on stderr. Returns 0,
  * LC_EINVAL, LC_ESYS (the port is taken) or LC_ENOMEM.
  */
-int lc_live_serve_bridge_start(const char *metrics, const char *server_url,
+int lc_live_serve_bridge_start(const char *metrics, struct lc_serve *srv,
                                struct lc_live_serve_bridge **out,
                                struct lc_error *err) LC_WARN_UNUSED;
 

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,12 @@ void lc_live_snapshot_init(struct lc_live_snapshot *s)
     s->gen_rss_bytes = NAN;
     s->target_cpu_ratio = NAN;
     s->target_rss_bytes = NAN;
+    s->target_threads = NAN;
+    s->target_fds = NAN;
+    s->target_processes = NAN;
+    s->host_cpu_ratio = NAN;
+    s->host_mem_used_bytes = NAN;
+    s->host_mem_available_bytes = NAN;
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when invalid. */
@@ -530,6 +537,119 @@ static void render_load(struct buf *b, const struct lc_live_snapshot *s)
           s->errors_per_s);
 }
 
+/* One GPU gauge family over the GPUs that have a value for it. */
+static void gpu_family(struct buf *b, const struct lc_live_snapshot *s, const char *name,
+                       const char *help, size_t offset)
+{
+    int any = 0;
+    char idx[16];
+    for (uint32_t i = 0; i < s->n_gpus; i++) {
+        double v;
+        memcpy(&v, (const char *)&s->gpus[i] + offset, sizeof(v));
+        if (isnan(v))
+            continue;
+        if (!any)
+            family(b, name, "gauge", help);
+        any = 1;
+        snprintf(idx, sizeof(idx), "%u", s->gpus[i].index);
+        const char *l[] = {"gpu", idx, NULL};
+        sample_double(b, name, l, v);
+    }
+}
+
+static void render_gpus(struct buf *b, const struct lc_live_snapshot *s)
+{
+    gpu_family(b, s, "loadcell_gpu_utilization_ratio",
+               "Share of the last sample period with a kernel running on the GPU (0..1).",
+               offsetof(struct lc_live_gpu, util_ratio));
+    gpu_family(b, s, "loadcell_gpu_memory_used_bytes", "GPU memory in use.",
+               offsetof(struct lc_live_gpu, mem_used_bytes));
+    gpu_family(b, s, "loadcell_gpu_power_watts", "GPU power draw.",
+               offsetof(struct lc_live_gpu, power_watts));
+    gpu_family(b, s, "loadcell_gpu_temperature_celsius", "GPU temperature.",
+               offsetof(struct lc_live_gpu, temp_celsius));
+}
+
+/* `loadcell bench`: per command and scan point, runs and wall times so far. */
+static void render_bench(struct buf *b, const struct lc_live_bench *v)
+{
+    family(b, "loadcell_bench_points", "gauge",
+           "Commands x scan points: planned (state=\"planned\") and measured (state=\"done\").");
+    const char *planned[] = {"state", "planned", NULL}, *done[] = {"state", "done", NULL};
+    sample_u64(b, "loadcell_bench_points", planned, v->points_total);
+    sample_u64(b, "loadcell_bench_points", done, v->points_done);
+    if (v->has_current && v->current < v->n_points) {
+        const struct lc_live_bench_point *p = &v->points[v->current];
+        family(b, "loadcell_bench_current_run_info", "gauge",
+               "Constant 1; its labels name the command and scan point being measured now.");
+        const char *l[] = {"command", p->command, "params", p->params, NULL};
+        sample_u64(b, "loadcell_bench_current_run_info", l, 1);
+    }
+    family(b, "loadcell_bench_runs_total", "counter", "Timed runs done.");
+    for (uint32_t i = 0; i < v->n_points; i++) {
+        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
+        sample_u64(b, "loadcell_bench_runs_total", l, v->points[i].runs);
+    }
+    family(b, "loadcell_bench_failed_runs_total", "counter",
+           "Timed runs that exited non-zero or timed out (kept with --ignore-failure).");
+    for (uint32_t i = 0; i < v->n_points; i++) {
+        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
+        sample_u64(b, "loadcell_bench_failed_runs_total", l, v->points[i].failed);
+    }
+    family(b, "loadcell_bench_warmup_runs_total", "counter", "Warm-up (untimed) runs done.");
+    for (uint32_t i = 0; i < v->n_points; i++) {
+        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
+        sample_u64(b, "loadcell_bench_warmup_runs_total", l, v->points[i].warmup_runs);
+    }
+    family(b, "loadcell_bench_runs_planned", "gauge",
+           "Timed runs planned (an estimate while a --min-time budget decides).");
+    for (uint32_t i = 0; i < v->n_points; i++) {
+        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
+        sample_u64(b, "loadcell_bench_runs_planned", l, v->points[i].runs_planned);
+    }
+    family(b, "loadcell_bench_run_seconds", "summary",
+           "Wall time of the timed runs so far (the shell's start-up subtracted): the median "
+           "(quantile=\"0.5\"), the sum and the count.");
+    for (uint32_t i = 0; i < v->n_points; i++) {
+        const struct lc_live_bench_point *p = &v->points[i];
+        if (!p->runs)
+            continue;
+        const char *q[] = {"command", p->command, "params", p->params, "quantile", "0.5", NULL};
+        const char *l[] = {"command", p->command, "params", p->params, NULL};
+        sample_double(b, "loadcell_bench_run_seconds", q, p->median_s);
+        sample_double(b, "loadcell_bench_run_seconds_sum", l, p->sum_s);
+        sample_u64(b, "loadcell_bench_run_seconds_count", l, p->runs);
+    }
+    const struct {
+        const char *name, *help;
+        size_t offset;
+    } g[] = {
+        {"loadcell_bench_last_run_seconds", "Wall time of the last timed run.",
+         offsetof(struct lc_live_bench_point, last_s)},
+        {"loadcell_bench_run_mean_seconds", "Mean wall time of the timed runs so far.",
+         offsetof(struct lc_live_bench_point, mean_s)},
+        {"loadcell_bench_run_min_seconds", "Shortest wall time so far.",
+         offsetof(struct lc_live_bench_point, min_s)},
+        {"loadcell_bench_run_max_seconds", "Longest wall time so far.",
+         offsetof(struct lc_live_bench_point, max_s)},
+    };
+    for (size_t k = 0; k < sizeof(g) / sizeof(g[0]); k++) {
+        int any = 0;
+        for (uint32_t i = 0; i < v->n_points; i++) {
+            const struct lc_live_bench_point *p = &v->points[i];
+            double x;
+            memcpy(&x, (const char *)p + g[k].offset, sizeof(x));
+            if (!p->runs || isnan(x))
+                continue;
+            if (!any)
+                family(b, g[k].name, "gauge", g[k].help);
+            any = 1;
+            const char *l[] = {"command", p->command, "params", p->params, NULL};
+            sample_double(b, g[k].name, l, x);
+        }
+    }
+}
+
 static void render_resources(struct buf *b, const struct lc_live_snapshot *s)
 {
     gauge(b, "loadcell_generator_cpu_ratio",
@@ -549,7 +669,22 @@ static void render_resources(struct buf *b, const struct lc_live_snapshot *s)
               s->target_cpu_ratio);
         gauge(b, "loadcell_target_resident_bytes", "Resident memory of the monitored target.", NULL,
               s->target_rss_bytes);
+        gauge(b, "loadcell_target_threads", "Threads of the monitored target's process tree.", NULL,
+              s->target_threads);
+        gauge(b, "loadcell_target_open_fds",
+              "Open file descriptors of the monitored target's process tree.", NULL, s->target_fds);
+        gauge(b, "loadcell_target_processes", "Processes in the monitored target's tree.", NULL,
+              s->target_processes);
     }
+    if (s->has_host) {
+        gauge(b, "loadcell_host_cpu_ratio", "Share of the whole machine's CPU in use (0..1).", NULL,
+              s->host_cpu_ratio);
+        gauge(b, "loadcell_host_memory_used_bytes", "Host memory in use (MemTotal - MemAvailable).",
+              NULL, s->host_mem_used_bytes);
+        gauge(b, "loadcell_host_memory_available_bytes", "Host memory available (MemAvailable).",
+              NULL, s->host_mem_available_bytes);
+    }
+    render_gpus(b, s);
     int judged = 0;
     for (uint32_t i = 0; i < s->n_thresholds; i++)
         judged |= s->thresholds[i].verdict != LC_LIVE_PENDING;
@@ -621,6 +756,8 @@ char *lc_live_render_prometheus(const struct lc_live_snapshot *s, size_t *len)
         render_run(&b, s);
         if (s->has_load)
             render_load(&b, s);
+        if (s->has_bench)
+            render_bench(&b, &s->bench);
     }
     render_resources(&b, s);
     buf_reserve(&b, 0); /* an empty rendering is still a string */
@@ -734,8 +871,9 @@ static json_t *errors_json(const struct lc_live_snapshot *s, int *bad)
 /* The history as columns: {"t": [...], "rps": [...], ...}. */
 static json_t *history_json(const struct lc_live_snapshot *s, int *bad)
 {
-    static const char *const names[] = {"t",   "rps", "target_rps", "p50",     "p90",
-                                        "p99", "eps", "active",     "gen_cpu", "target_cpu"};
+    static const char *const names[] = {"t",       "rps",        "target_rps", "p50",
+                                        "p90",     "p99",        "eps",        "active",
+                                        "gen_cpu", "target_cpu", "target_rss"};
     enum { NCOLS = sizeof(names) / sizeof(names[0]) };
     json_t *cols[NCOLS];
     json_t *o = json_object();
@@ -745,9 +883,17 @@ static json_t *history_json(const struct lc_live_snapshot *s, int *bad)
     }
     for (uint32_t i = 0; i < s->n_history && !*bad; i++) {
         const struct lc_live_point *p = &s->history[i];
-        const double v[NCOLS] = {
-            p->t_s,   p->rps,          p->target_rps, p->p50_s,         p->p90_s,
-            p->p99_s, p->errors_per_s, p->active,     p->gen_cpu_ratio, p->target_cpu_ratio};
+        const double v[NCOLS] = {p->t_s,
+                                 p->rps,
+                                 p->target_rps,
+                                 p->p50_s,
+                                 p->p90_s,
+                                 p->p99_s,
+                                 p->errors_per_s,
+                                 p->active,
+                                 p->gen_cpu_ratio,
+                                 p->target_cpu_ratio,
+                                 p->target_rss_bytes};
         for (size_t c = 0; c < NCOLS; c++)
             append(cols[c], num(v[c]), bad);
     }
@@ -774,6 +920,53 @@ static json_t *serve_json(const struct lc_live_serve *v, int *bad)
     put(o, "bytes_in", json_integer((json_int_t)v->bytes_in), bad);
     put(o, "bytes_out", json_integer((json_int_t)v->bytes_out), bad);
     put(o, "uptime_s", num(v->uptime_s), bad);
+    return o;
+}
+
+static json_t *host_json(const struct lc_live_snapshot *s, int *bad)
+{
+    json_t *o = json_object(), *gpus = json_array();
+    put(o, "cpu_ratio", num(s->host_cpu_ratio), bad);
+    put(o, "mem_used_bytes", num(s->host_mem_used_bytes), bad);
+    put(o, "mem_available_bytes", num(s->host_mem_available_bytes), bad);
+    for (uint32_t i = 0; i < s->n_gpus; i++) {
+        const struct lc_live_gpu *g = &s->gpus[i];
+        json_t *j = json_object();
+        put(j, "index", json_integer(g->index), bad);
+        put(j, "util_ratio", num(g->util_ratio), bad);
+        put(j, "mem_used_bytes", num(g->mem_used_bytes), bad);
+        put(j, "power_watts", num(g->power_watts), bad);
+        put(j, "temp_celsius", num(g->temp_celsius), bad);
+        append(gpus, j, bad);
+    }
+    put(o, "gpus", gpus, bad);
+    return o;
+}
+
+static json_t *bench_json(const struct lc_live_bench *v, int *bad)
+{
+    json_t *o = json_object(), *pts = json_array();
+    put(o, "points_total", json_integer(v->points_total), bad);
+    put(o, "points_done", json_integer(v->points_done), bad);
+    put(o, "current", v->has_current ? json_integer(v->current) : json_null(), bad);
+    put(o, "current_warmup", json_boolean(v->current_warmup), bad);
+    for (uint32_t i = 0; i < v->n_points; i++) {
+        const struct lc_live_bench_point *p = &v->points[i];
+        json_t *j = json_object();
+        put(j, "command", json_string(p->command), bad);
+        put(j, "params", json_string(p->params), bad);
+        put(j, "runs", json_integer((json_int_t)p->runs), bad);
+        put(j, "runs_planned", json_integer((json_int_t)p->runs_planned), bad);
+        put(j, "failed", json_integer((json_int_t)p->failed), bad);
+        put(j, "warmup_runs", json_integer((json_int_t)p->warmup_runs), bad);
+        put(j, "last_s", num(p->last_s), bad);
+        put(j, "mean_s", num(p->mean_s), bad);
+        put(j, "median_s", num(p->median_s), bad);
+        put(j, "min_s", num(p->min_s), bad);
+        put(j, "max_s", num(p->max_s), bad);
+        append(pts, j, bad);
+    }
+    put(o, "points", pts, bad);
     return o;
 }
 
@@ -820,6 +1013,9 @@ char *lc_live_render_json(const struct lc_live_snapshot *s, size_t *len)
         json_t *t = json_object();
         put(t, "cpu_ratio", num(s->target_cpu_ratio), &bad);
         put(t, "rss_bytes", num(s->target_rss_bytes), &bad);
+        put(t, "threads", num(s->target_threads), &bad);
+        put(t, "fds", num(s->target_fds), &bad);
+        put(t, "processes", num(s->target_processes), &bad);
         put(o, "target_resources", t, &bad);
     } else {
         put(o, "target_resources", json_null(), &bad);
@@ -835,6 +1031,9 @@ char *lc_live_render_json(const struct lc_live_snapshot *s, size_t *len)
     put(o, "thresholds", th, &bad);
     put(o, "history", history_json(s, &bad), &bad);
     put(o, "serve", s->has_serve ? serve_json(&s->serve, &bad) : json_null(), &bad);
+    put(o, "load", json_boolean(s->has_load), &bad);
+    put(o, "host", s->has_host ? host_json(s, &bad) : json_null(), &bad);
+    put(o, "bench", s->has_bench ? bench_json(&s->bench, &bad) : json_null(), &bad);
     char *text = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(o);
     if (text)

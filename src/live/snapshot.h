@@ -31,6 +31,8 @@
 #define LC_LIVE_MAX_ROUTES     65  /* serve: routes + the default behaviour */
 #define LC_LIVE_MAX_STATUSES   64  /* serve: distinct statuses */
 #define LC_LIVE_MAX_CHAOS      16  /* serve: chaos kinds */
+#define LC_LIVE_MAX_GPUS       16  /* GPUs shown (NVML's first ones) */
+#define LC_LIVE_MAX_BENCH      64  /* bench: commands x scan points shown (later ones dropped) */
 
 /* The histogram's upper bounds in seconds, ascending: 100 us .. 60 s, 1-2.5-5 steps. */
 extern const double lc_live_bucket_bounds_s[LC_LIVE_BUCKETS];
@@ -85,6 +87,7 @@ struct lc_live_point {
     double active;
     double gen_cpu_ratio;
     double target_cpu_ratio;
+    double target_rss_bytes;
 };
 
 struct lc_live_threshold {
@@ -110,12 +113,42 @@ struct lc_live_serve {
     uint64_t by_chaos[LC_LIVE_MAX_CHAOS];
 };
 
+/* One GPU of the host (NaN where NVML gave no value). */
+struct lc_live_gpu {
+    uint32_t index;    /* NVML's device index */
+    double util_ratio; /* share of the last sample period with a kernel running (0..1) */
+    double mem_used_bytes;
+    double power_watts;
+    double temp_celsius;
+};
+
+/* `loadcell bench`: one command at one scan point. Times are wall times in seconds. */
+struct lc_live_bench_point {
+    char command[LC_LIVE_NAME_LEN]; /* the command's name (-n) or its text */
+    char params[LC_LIVE_NAME_LEN];  /* "n=100, m=4", "" without --scan */
+    uint64_t runs;                  /* timed runs done */
+    uint64_t runs_planned;          /* timed runs planned (an estimate under a time budget) */
+    uint64_t failed;                /* timed runs that exited non-zero or timed out */
+    uint64_t warmup_runs;           /* warm-up runs done */
+    double last_s, mean_s, median_s, min_s, max_s, sum_s; /* NaN before the first run */
+};
+
+struct lc_live_bench {
+    uint32_t n_points;     /* points seen so far (at most LC_LIVE_MAX_BENCH) */
+    uint32_t points_total; /* commands x grid points planned */
+    uint32_t points_done;  /* points whose runs are all done */
+    int has_current;       /* a point is being measured */
+    uint32_t current;      /* its index into points[] */
+    int current_warmup;    /* it is in its warm-up runs */
+    struct lc_live_bench_point points[LC_LIVE_MAX_BENCH];
+};
+
 /*
- * Everything /metrics and the dashboard show. About 120 KiB: allocate it,
+ * Everything /metrics and the dashboard show. About 140 KiB: allocate it,
  * do not put it on a small stack. Zero it with lc_live_snapshot_init.
  */
 struct lc_live_snapshot {
-    char command[16]; /* "http", "run", "serve" */
+    char command[16]; /* "http", "run", "bench", "monitor", "serve" */
     char target[256]; /* what is loaded ("http://127.0.0.1:8080/"), may be "" */
     int state;        /* enum lc_live_state */
     int can_stop;     /* the dashboard may offer its Stop button */
@@ -155,6 +188,13 @@ struct lc_live_snapshot {
     double gen_rss_bytes;
     int has_target;
     double target_cpu_ratio, target_rss_bytes;
+    double target_threads, target_fds, target_processes; /* NaN when unknown */
+    /* The host and its GPUs, when a resource monitor samples them (monitor, --monitor-*). */
+    int has_host;
+    double host_cpu_ratio; /* share of the whole machine busy (0..1) */
+    double host_mem_used_bytes, host_mem_available_bytes;
+    uint32_t n_gpus;
+    struct lc_live_gpu gpus[LC_LIVE_MAX_GPUS];
 
     uint32_t n_history; /* oldest first */
     struct lc_live_point history[LC_LIVE_HISTORY];
@@ -164,6 +204,9 @@ struct lc_live_snapshot {
 
     int has_serve;
     struct lc_live_serve serve;
+
+    int has_bench; /* `loadcell bench`: the part below is filled */
+    struct lc_live_bench bench;
 };
 
 /* Zero s; gauges become NaN (absent) and the state STARTING. */

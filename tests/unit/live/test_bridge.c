@@ -277,6 +277,226 @@ static void test_linger(void **state)
     fixture_free(f);
 }
 
+/* |a - b| <= tol, printing both when not. */
+#define assert_near(a, b, tol)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (tol)))                                                             \
+            fail_msg("%s = %.9g, expected %.9g", #a, a_, b_);                                      \
+    } while (0)
+
+/* Render the bridge's snapshot as Prometheus text (the caller frees it). */
+static char *prometheus_of(const struct lc_live_bridge *b)
+{
+    size_t len = 0;
+    char *text = lc_live_render_prometheus(b->snap, &len);
+    assert_non_null(text);
+    return text;
+}
+
+/* bench: events of two scan points become runs, wall times and the current point; Stop
+ * turns into the interrupt flag at the next event (after the run in progress). */
+static void test_bench_events(void **state)
+{
+    (void)state;
+    volatile sig_atomic_t interrupted = 0;
+    struct lc_live_bridge *b = NULL;
+    struct lc_error err = {0};
+    struct lc_live_bridge_options o = {.metrics = "127.0.0.1:0",
+                                       .command = "bench",
+                                       .target = "sleep {n}",
+                                       .interrupted = &interrupted};
+    assert_int_equal(lc_live_bridge_start(&o, &b, &err), 0);
+    assert_true(b->snap->has_bench);
+    assert_false(b->snap->has_load);
+    struct lc_result r;
+    lc_result_init(&r, LC_RESULT_KIND_BENCH);
+    struct lc_result_bench_command *c[2];
+    const uint64_t walls[2][3] = {{30, 10, 20}, {50, 70, 60}}; /* ms */
+    for (size_t k = 0; k < 2; k++) {
+        assert_int_equal(lc_result_add_command(&r, "nap", "sleep", &c[k]), 0);
+        assert_int_equal(lc_result_command_set_param(c[k], "n", k ? "2" : "1"), 0);
+        struct lc_bench_event ev = {.kind = LC_BENCH_EV_POINT_START,
+                                    .point = k,
+                                    .n_points = 2,
+                                    .command = c[k],
+                                    .runs_min = 3,
+                                    .runs_max = 3};
+        lc_live_bridge_on_bench_event(b, &ev, &r);
+        assert_true(b->snap->bench.has_current);
+        assert_int_equal(b->snap->bench.current, k);
+        ev.kind = LC_BENCH_EV_RUN;
+        ev.warmup = true;
+        ev.run = 1;
+        lc_live_bridge_on_bench_event(b, &ev, &r);
+        ev.warmup = false;
+        for (size_t i = 0; i < 3; i++) {
+            struct lc_result_bench_run run = {.wall_ns = walls[k][i] * LC_NS_PER_MS,
+                                              .exit_code = k == 1 && i == 2 ? 1 : 0,
+                                              .artifact_bytes = -1};
+            assert_int_equal(lc_result_command_add_run(c[k], &run, NULL), 0);
+            ev.run = i + 1;
+            lc_live_bridge_on_bench_event(b, &ev, &r);
+        }
+        ev.kind = LC_BENCH_EV_POINT_DONE;
+        lc_live_bridge_on_bench_event(b, &ev, &r);
+        assert_false(b->snap->bench.has_current);
+    }
+    const struct lc_live_bench *v = &b->snap->bench;
+    assert_int_equal(v->n_points, 2);
+    assert_int_equal(v->points_total, 2);
+    assert_int_equal(v->points_done, 2);
+    assert_string_equal(v->points[0].command, "nap");
+    assert_string_equal(v->points[0].params, "n=1");
+    assert_string_equal(v->points[1].params, "n=2");
+    assert_int_equal(v->points[0].runs, 3);
+    assert_int_equal(v->points[0].warmup_runs, 1);
+    assert_int_equal(v->points[0].failed, 0);
+    assert_int_equal(v->points[1].failed, 1);
+    assert_near(v->points[0].median_s, 0.020, 1e-9);
+    assert_near(v->points[0].mean_s, 0.020, 1e-9);
+    assert_near(v->points[0].last_s, 0.020, 1e-9);
+    assert_near(v->points[0].min_s, 0.010, 1e-9);
+    assert_near(v->points[1].max_s, 0.070, 1e-9);
+    assert_near(v->points[1].median_s, 0.060, 1e-9);
+    char *text = prometheus_of(b);
+    assert_non_null(strstr(text, "loadcell_bench_runs_total{command=\"nap\",params=\"n=1\"} 3\n"));
+    assert_non_null(strstr(text, "loadcell_bench_run_seconds{command=\"nap\",params=\"n=2\","
+                                 "quantile=\"0.5\"} 0.06\n"));
+    assert_non_null(
+        strstr(text, "loadcell_bench_run_seconds_count{command=\"nap\",params=\"n=2\"} 3\n"));
+    assert_non_null(
+        strstr(text, "loadcell_bench_failed_runs_total{command=\"nap\",params=\"n=2\"} 1\n"));
+    assert_non_null(strstr(text, "loadcell_bench_points{state=\"done\"} 2\n"));
+    assert_null(strstr(text, "loadcell_bench_current_run_info")); /* nothing running now */
+    assert_null(strstr(text, "loadcell_requests_total"));         /* no load part */
+    free(text);
+    size_t len = 0;
+    text = lc_live_render_json(b->snap, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"load\":false"));
+    assert_non_null(strstr(text, "\"points_done\":2"));
+    assert_non_null(strstr(text, "\"params\":\"n=2\""));
+    free(text);
+
+    /* Stop: the flag is set at the next event, not before. */
+    on_stop(b);
+    assert_int_equal(interrupted, 0);
+    struct lc_bench_event ev = {
+        .kind = LC_BENCH_EV_RUN, .point = 1, .n_points = 2, .command = c[1]};
+    lc_live_bridge_on_bench_event(b, &ev, &r);
+    assert_int_equal(interrupted, 1);
+    assert_int_equal(b->snap->state, LC_LIVE_STOPPING);
+    lc_live_bridge_finish_result(b, &r);
+    assert_int_equal(b->snap->state, LC_LIVE_FINISHED);
+    lc_live_bridge_close(b, 0);
+    lc_result_free(&r);
+}
+
+/* monitor: a sample becomes the target, host and GPU gauges and a point of history; the
+ * Stop button becomes the interrupt flag on lc_live_bridge_poll_stop. */
+static void test_monitor_samples(void **state)
+{
+    (void)state;
+    volatile sig_atomic_t interrupted = 0;
+    struct lc_live_bridge *b = NULL;
+    struct lc_error err = {0};
+    struct lc_live_bridge_options o = {.dashboard = "127.0.0.1:0",
+                                       .command = "monitor",
+                                       .target = "pid 1",
+                                       .planned_s = 10,
+                                       .interrupted = &interrupted};
+    assert_int_equal(lc_live_bridge_start(&o, &b, &err), 0);
+    struct lc_monitor_snapshot m;
+    memset(&m, 0, sizeof(m));
+    m.sut_watched = m.sut_alive = true;
+    m.sut = (struct lc_proctree_sample){.processes = 3,
+                                        .rss_bytes = 1000,
+                                        .threads = 7,
+                                        .has_fds = true,
+                                        .fds = 12,
+                                        .has_rates = true,
+                                        .cpu_percent = 150};
+    m.has_host = true;
+    m.host.has_cpu = true;
+    m.host.cpu_percent = 25;
+    m.host.has_mem = true;
+    m.host.mem_used_bytes = 2000;
+    m.host.mem_available_bytes = 3000;
+    m.n_gpus = 1;
+    m.gpus[0] = (struct lc_gpu_reading){
+        .index = 0, .has_util = true, .util_percent = 40, .has_temp = true, .temp_celsius = 61};
+    lc_live_bridge_on_sample(b, &m);
+    const struct lc_live_snapshot *s = b->snap;
+    assert_int_equal(s->state, LC_LIVE_RUNNING);
+    assert_near(s->total_s, 10, 0);
+    assert_int_equal(s->n_history, 1);
+    assert_near(s->history[0].target_rss_bytes, 1000, 0);
+    char *text = prometheus_of(b);
+    const char *want[] = {
+        "loadcell_info{command=\"monitor\",target=\"pid 1\"} 1\n",
+        "loadcell_target_cpu_ratio 1.5\n",
+        "loadcell_target_resident_bytes 1000\n",
+        "loadcell_target_threads 7\n",
+        "loadcell_target_open_fds 12\n",
+        "loadcell_target_processes 3\n",
+        "loadcell_host_cpu_ratio 0.25\n",
+        "loadcell_host_memory_used_bytes 2000\n",
+        "loadcell_host_memory_available_bytes 3000\n",
+        "loadcell_gpu_utilization_ratio{gpu=\"0\"} 0.4\n",
+        "loadcell_gpu_temperature_celsius{gpu=\"0\"} 61\n",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(text, want[i]))
+            fail_msg("missing %s in:\n%s", want[i], text);
+    assert_null(strstr(text, "loadcell_gpu_power_watts")); /* NVML gave no power */
+    free(text);
+    assert_int_equal(lc_live_bridge_poll_stop(b), 0);
+    assert_int_equal(interrupted, 0);
+    on_stop(b);
+    assert_int_equal(lc_live_bridge_poll_stop(b), 1);
+    assert_int_equal(interrupted, 1);
+    assert_int_equal(b->snap->state, LC_LIVE_STOPPING);
+    lc_live_bridge_close(b, 0);
+}
+
+/* serve: the server's counters, read directly, into the serve part. */
+static void test_serve_fill(void **state)
+{
+    (void)state;
+    struct lc_serve_options so = {.listen = "127.0.0.1:0", .threads = 2};
+    lc_serve_behaviour_default(&so.behaviour);
+    struct lc_serve *srv = NULL;
+    struct lc_error err = {0};
+    assert_int_equal(lc_serve_create(&so, &srv, &err), 0);
+    struct lc_serve_counters c;
+    assert_int_equal(lc_serve_counters_init(&c, lc_serve_route_slots(srv)), 0);
+    double up = -1;
+    lc_serve_read_counters(srv, &c, &up);
+    assert_true(up >= 0);
+    c.requests = 5;
+    c.connections = 2;
+    c.by_status[200] = 4;
+    c.by_status[500] = 1;
+    c.by_route[0] = 5;
+    struct lc_live_snapshot *s = malloc(sizeof(*s));
+    assert_non_null(s);
+    lc_live_snapshot_init(s);
+    serve_fill(s, srv, &c, 3.5);
+    assert_int_equal(s->serve.requests, 5);
+    assert_int_equal(s->serve.connections, 2);
+    assert_int_equal(s->serve.threads, 2);
+    assert_int_equal(s->serve.n_routes, 1);
+    assert_string_equal(s->serve.routes[0], "default");
+    assert_int_equal(s->serve.n_statuses, 2);
+    assert_int_equal(s->serve.status[0], 200);
+    assert_int_equal(s->serve.by_status[1], 1);
+    assert_near(s->elapsed_s, 3.5, 0);
+    free(s);
+    lc_serve_counters_free(&c);
+    lc_serve_destroy(srv);
+}
+
 static void test_check_listen(void **state)
 {
     (void)state;
@@ -292,6 +512,9 @@ int main(void)
         cmocka_unit_test(test_ticks_across_phases),
         cmocka_unit_test(test_monitor),
         cmocka_unit_test(test_linger),
+        cmocka_unit_test(test_bench_events),
+        cmocka_unit_test(test_monitor_samples),
+        cmocka_unit_test(test_serve_fill),
         cmocka_unit_test(test_check_listen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
