@@ -69,7 +69,7 @@ const char lc_cmd_http_usage[] =
     "      --ready URL        with --monitor-cmd: wait until URL answers 2xx (30 s at most)\n"
     "Checks:\n"
     "      --threshold EXPR   pass/fail condition, repeatable, e.g. 'p(99) < 300ms',\n"
-    "                         'error_rate < 1%%', 'rps >= 500' (docs/thresholds.md);\n"
+    "                         'error_rate < 1%', 'rps >= 500' (docs/thresholds.md);\n"
     "                         any failure makes the exit code 1\n"
     "Output:\n"
     "  -o, --output FILE      write the Result JSON (see docs/result-schema.md)\n"

@@ -10,16 +10,20 @@
 
 #include "build_info.h"
 #include "cli/cli.h"
+#include "cli/live_bridge.h"
+#include "cli/history_record.h"
 #include "core/clock.h"
 #include "core/parse.h"
 #include "monitor/growth.h"
 #include "monitor/monitor.h"
 #include "monitor/sut.h"
 #include "results/result_json.h"
+#include "results/threshold.h"
 
 const char lc_cmd_monitor_usage[] =
     "usage: loadcell monitor (--pid PID | --cmd CMD [--ready URL]) [-d DUR] [--interval DUR]\n"
-    "                        [--gpu auto|required|off] [-o FILE] [-q]\n"
+    "                        [--gpu auto|required|off] [--threshold EXPR]... [-o FILE] [-q]\n"
+    "                        [--metrics ADDR:PORT] [--dashboard ADDR:PORT]\n"
     "\n"
     "Watch a process and all its descendants with no load from loadcell: idle memory,\n"
     "leak watches, a service under someone else's load. Every interval it samples the\n"
@@ -39,8 +43,20 @@ const char lc_cmd_monitor_usage[] =
     "  -i, --interval DUR       time between samples (default 1s; 10ms to 1h)\n"
     "      --gpu MODE           auto: sample GPUs when NVML loads (default); required: fail\n"
     "                           when no GPU can be sampled; off\n"
+    "      --threshold EXPR     pass/fail condition judged over the whole watch, repeatable:\n"
+    "                           cpu, mem, mem_peak, mem_growth, gpu_util, gpu_mem, e.g.\n"
+    "                           'mem_growth < 5MB/h', 'cpu < 50%' (docs/thresholds.md)\n"
     "  -o, --result FILE        write the Result JSON (kind monitor, docs/result-schema.md)\n"
+    "      --history PATH       record the watch in this history database\n"
+    "                           (default .loadcell/history.db; see 'loadcell history')\n"
+    "      --no-history         do not record it (also: LOADCELL_NO_HISTORY=1)\n"
     "  -q, --quiet              no live lines\n"
+    "      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics: the\n"
+    "                           target's CPU, memory, threads, fds, the host, the GPUs\n"
+    "                           (docs/live.md)\n"
+    "      --dashboard ADDR:PORT  a live web page with a Stop button (ends the watch; the\n"
+    "                           result is still written; may share the --metrics address)\n"
+    "      --metrics-linger DUR keep serving the final figures this long after the end\n"
     "  -h, --help               show this help\n"
     "\n"
     "Ctrl-C stops it and still writes the result (exit 130). The environment variable\n"
@@ -51,15 +67,20 @@ const char lc_cmd_monitor_usage[] =
     "  loadcell monitor --cmd './server --port 8000' --ready http://127.0.0.1:8000/health \\\n"
     "                   -d 1h --interval 5s -o soak.json\n"
     "\n"
-    "Exit codes: 0 ok, 2 bad usage, 3 no such process / the --cmd command could not start,\n"
-    "never became ready or exited non-zero (its last stderr lines are shown) / gpu required\n"
-    "but absent, 130 interrupted (the partial result is written).\n";
+    "Exit codes: 0 ok, 1 a threshold failed, 2 bad usage, 3 no such process / the --cmd\n"
+    "command could not start, never became ready or exited non-zero (its last stderr lines\n"
+    "are shown) / gpu required but absent, 130 interrupted (the partial result is written,\n"
+    "thresholds judged).\n";
 
 enum {
     OPT_CMD = 256,
     OPT_READY,
     OPT_READY_TIMEOUT,
     OPT_GPU,
+    OPT_METRICS,
+    OPT_DASHBOARD,
+    OPT_METRICS_LINGER,
+    OPT_THRESHOLD,
 };
 
 static const struct option long_options[] = {
@@ -70,7 +91,13 @@ static const struct option long_options[] = {
     {"duration", required_argument, NULL, 'd'},
     {"interval", required_argument, NULL, 'i'},
     {"gpu", required_argument, NULL, OPT_GPU},
+    {"metrics", required_argument, NULL, OPT_METRICS},
+    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"result", required_argument, NULL, 'o'},
+    {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
+    {"no-history", no_argument, NULL, LC_CLI_OPT_NO_HISTORY},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -85,6 +112,11 @@ struct args {
     uint64_t interval_ns;
     enum lc_monitor_gpu_mode gpu;
     const char *result_path;
+    const char *metrics;   /* --metrics ADDR:PORT */
+    const char *dashboard; /* --dashboard ADDR:PORT */
+    uint64_t metrics_linger_ns;
+    struct lc_cli_history history;        /* --history PATH, --no-history */
+    struct lc_threshold_list *thresholds; /* --threshold EXPR..., owned by lc_cmd_monitor */
     bool quiet;
 };
 
@@ -147,6 +179,22 @@ static int parse_args(int argc, char **argv, struct args *a)
         case 'o':
             a->result_path = optarg;
             break;
+        case OPT_THRESHOLD:
+            if (lc_threshold_list_add(a->thresholds, optarg, LC_THRESHOLD_MONITOR, false, &err) !=
+                0)
+                return lc_cli_usage_error("monitor", "--threshold %s", err.msg);
+            break;
+        case OPT_METRICS:
+        case OPT_DASHBOARD:
+            if (lc_live_bridge_check_listen(o == OPT_METRICS ? "--metrics" : "--dashboard", optarg,
+                                            &err) != 0)
+                return lc_cli_usage_error("monitor", "%s", err.msg);
+            *(o == OPT_METRICS ? &a->metrics : &a->dashboard) = optarg;
+            break;
+        case OPT_METRICS_LINGER:
+            if (lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err) != 0)
+                return lc_cli_usage_error("monitor", "--metrics-linger '%s': %s", optarg, err.msg);
+            break;
         case 'q':
             a->quiet = true;
             break;
@@ -154,6 +202,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             fputs(lc_cmd_monitor_usage, stdout);
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
+            if (lc_cli_history_option(&a->history, o, optarg))
+                break;
             return lc_cli_option_error("monitor", o, argv);
         }
     }
@@ -363,10 +413,26 @@ static int fill_meta(struct lc_result *r, int argc, char **argv, const char *wha
     return rc;
 }
 
-int lc_cmd_monitor(int argc, char **argv)
+/* Judge the thresholds into r; *outs (calloc'd, caller frees) gets one outcome each. 1 when
+ * one failed, 0, or a negative LC_E code (err says why). */
+static int judge(const struct lc_threshold_list *l, struct lc_result *r,
+                 struct lc_threshold_outcome **outs, struct lc_error *err)
+{
+    *outs = NULL;
+    if (l->n == 0)
+        return 0;
+    *outs = calloc(l->n, sizeof(**outs));
+    if (!*outs)
+        return lc_error_set(err, LC_ENOMEM, "out of memory judging the thresholds");
+    return lc_threshold_list_eval(l, r, *outs, err);
+}
+
+/* The watch itself; thresholds (owned by the caller) receives the --threshold flags. */
+static int monitor_main(int argc, char **argv, struct lc_threshold_list *thresholds)
 {
     struct args a;
     memset(&a, 0, sizeof(a));
+    a.thresholds = thresholds;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc < 0 ? LC_EXIT_OK : rc;
@@ -379,6 +445,25 @@ int lc_cmd_monitor(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    /* The endpoints first: a port in use fails before anything starts. */
+    struct lc_live_bridge *bridge = NULL;
+    if (a.metrics || a.dashboard) {
+        char target[160];
+        if (a.cmd)
+            snprintf(target, sizeof(target), "%s", a.cmd);
+        else
+            snprintf(target, sizeof(target), "pid %d", a.pid);
+        struct lc_live_bridge_options lo = {.metrics = a.metrics,
+                                            .dashboard = a.dashboard,
+                                            .command = "monitor",
+                                            .target = target,
+                                            .planned_s = (double)a.duration_ns / 1e9,
+                                            .thresholds = a.thresholds,
+                                            .interrupted = &interrupted};
+        if (lc_live_bridge_start(&lo, &bridge, &err) != 0)
+            return lc_cli_fail(&err);
+    }
+
     struct lc_sut *sut = NULL;
     if (a.cmd) {
         struct lc_sut_config sc = {.command = a.cmd,
@@ -386,6 +471,7 @@ int lc_cmd_monitor(int argc, char **argv)
                                    .ready_timeout_ns = a.ready_timeout_ns,
                                    .interrupted = &interrupted};
         if (lc_sut_start(&sc, &sut, &err) != 0) {
+            lc_live_bridge_close(bridge, 0);
             if (err.code == LC_EINTR) {
                 fprintf(stderr, "loadcell: %s\n", err.msg);
                 return LC_EXIT_INTERRUPTED;
@@ -403,6 +489,7 @@ int lc_cmd_monitor(int argc, char **argv)
     uint64_t wall0 = lc_clock_wall_ns();
     uint64_t t0 = lc_clock_now_ns();
     if (lc_monitor_start(&mc, t0, &m, &err) != 0) {
+        lc_live_bridge_close(bridge, 0);
         int code;
         if (sut && lc_sut_exited(sut, &code)) { /* the command died at once: say so, not "no pid" */
             char tail[2048];
@@ -425,6 +512,7 @@ int lc_cmd_monitor(int argc, char **argv)
         snprintf(what, sizeof(what), "'%.100s' (pid %d)", a.cmd, a.pid);
     else
         snprintf(what, sizeof(what), "pid %d (%s)", a.pid, snap.sut_comm);
+    lc_live_bridge_on_sample(bridge, &snap);
     bool live = !a.quiet && isatty(STDERR_FILENO);
     if (live) {
         fprintf(stderr, "loadcell: monitoring %s every %.3gs; Ctrl-C stops\n", what,
@@ -438,7 +526,9 @@ int lc_cmd_monitor(int argc, char **argv)
             seq = snap.seq;
             if (live && snap.sut_alive)
                 live_line(&snap);
+            lc_live_bridge_on_sample(bridge, &snap);
         }
+        lc_live_bridge_poll_stop(bridge); /* the dashboard's Stop: as Ctrl-C */
         if (a.duration_ns && (snap.t_ns + half >= t0 + a.duration_ns ||
                               lc_clock_now_ns() >= t0 + a.duration_ns + half))
             break;
@@ -478,7 +568,18 @@ int lc_cmd_monitor(int argc, char **argv)
     if (rc == 0 && w.growth.verdict == LC_GROWTH_LEAK)
         rc = lc_result_add_warning(&r, "memory leak suspected: sut.rss_bytes shows %s",
                                    w.growth.reason);
+    /* Over the whole watch (a monitor Result has no phases: one window, every sample), an
+     * interrupted one included: its verdicts go into the partial result. */
+    struct lc_threshold_outcome *outs = NULL;
+    int judged = 0;
+    if (rc == 0) {
+        judged = judge(a.thresholds, &r, &outs, &err);
+        if (judged < 0)
+            rc = judged;
+    }
     if (rc != 0) {
+        free(outs);
+        lc_live_bridge_close(bridge, 0);
         lc_result_free(&r);
         lc_sut_free(sut);
         if (!err.msg[0])
@@ -487,7 +588,16 @@ int lc_cmd_monitor(int argc, char **argv)
     }
     if (live)
         fputc('\n', stderr);
+    lc_live_bridge_finish_result(bridge, &r);
     print_summary(&r, &w, &snap, what, a.interval_ns);
+    if (a.thresholds->n)
+        printf("\n  thresholds\n");
+    for (size_t i = 0; i < a.thresholds->n; i++) {
+        char line[512];
+        printf("    %s\n",
+               lc_threshold_format(a.thresholds->items[i], &outs[i], line, sizeof(line)));
+    }
+    free(outs);
     bool sut_failed = sut_exited_early && sut_code != 0;
     if (tail[0] && !sut_failed) {
         printf("  its last stderr lines:\n");
@@ -503,6 +613,8 @@ int lc_cmd_monitor(int argc, char **argv)
         if (exit_code == LC_EXIT_OK)
             exit_code = LC_EXIT_RUNTIME;
     }
+    if (judged == 1 && exit_code == LC_EXIT_OK) /* 130 and 3 say more about the watch */
+        exit_code = LC_EXIT_FAILED;
     if (a.result_path) {
         if (lc_result_write_json(&r, a.result_path, &err) != 0) {
             char line[1024];
@@ -513,6 +625,18 @@ int lc_cmd_monitor(int argc, char **argv)
             fprintf(stderr, "loadcell: result written to %s\n", a.result_path);
         }
     }
+    if (!sut_failed) /* after the result file, which a history failure never costs */
+        lc_cli_history_record(&a.history, &r);
     lc_result_free(&r);
+    lc_live_bridge_close(bridge, a.metrics_linger_ns);
     return exit_code;
+}
+
+int lc_cmd_monitor(int argc, char **argv)
+{
+    struct lc_threshold_list thresholds;
+    lc_threshold_list_init(&thresholds);
+    int rc = monitor_main(argc, argv, &thresholds);
+    lc_threshold_list_free(&thresholds);
+    return rc;
 }

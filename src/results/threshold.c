@@ -48,14 +48,15 @@ enum dim {
     D_OTHER,    /* a custom metric (any unit), or a unit loadcell does not know */
 };
 
-#define W_LOAD  1u
-#define W_BENCH 2u
+#define W_LOAD    1u
+#define W_BENCH   2u
+#define W_MONITOR 4u /* measurable by a watch without load (loadcell monitor) */
 
 struct metric_info {
     const char *name;
     enum metric m;
     enum dim dim;
-    unsigned where; /* W_LOAD | W_BENCH */
+    unsigned where; /* W_LOAD | W_BENCH | W_MONITOR */
     bool pct;       /* takes a percentile argument: p(N) */
 };
 
@@ -73,13 +74,13 @@ static const struct metric_info metric_table[] = {
     {"requests", M_REQUESTS, D_COUNT, W_LOAD, false},
     {"errors", M_ERRORS, D_COUNT, W_LOAD, false},
     {"error_rate", M_ERROR_RATE, D_PERCENT, W_LOAD, false},
-    {"cpu", M_CPU, D_PERCENT, W_LOAD, false},
-    {"mem", M_MEM, D_SIZE, W_LOAD, false},
-    {"mem_peak", M_MEM_PEAK, D_SIZE, W_LOAD | W_BENCH, false},
-    {"mem_growth", M_MEM_GROWTH, D_GROWTH, W_LOAD, false},
+    {"cpu", M_CPU, D_PERCENT, W_LOAD | W_MONITOR, false},
+    {"mem", M_MEM, D_SIZE, W_LOAD | W_MONITOR, false},
+    {"mem_peak", M_MEM_PEAK, D_SIZE, W_LOAD | W_BENCH | W_MONITOR, false},
+    {"mem_growth", M_MEM_GROWTH, D_GROWTH, W_LOAD | W_MONITOR, false},
     {"gen_cpu", M_GEN_CPU, D_PERCENT, W_LOAD, false},
-    {"gpu_util", M_GPU_UTIL, D_PERCENT, W_LOAD, false},
-    {"gpu_mem", M_GPU_MEM, D_SIZE, W_LOAD, false},
+    {"gpu_util", M_GPU_UTIL, D_PERCENT, W_LOAD | W_MONITOR, false},
+    {"gpu_mem", M_GPU_MEM, D_SIZE, W_LOAD | W_MONITOR, false},
     {"user", M_USER, D_DURATION, W_BENCH, false},
     {"sys", M_SYS, D_DURATION, W_BENCH, false},
 };
@@ -88,6 +89,7 @@ static const struct metric_info metric_table[] = {
 static const char load_metric_list[] =
     "p(N), avg, med, min, max, stdev, rps, requests, errors, error_rate, ttfb_p(N), cpu, mem, "
     "mem_peak, mem_growth, gen_cpu, gpu_util or gpu_mem";
+static const char monitor_metric_list[] = "cpu, mem, mem_peak, mem_growth, gpu_util or gpu_mem";
 static const char bench_metric_list[] =
     "mean, median, min, max, stdev, p(N), mem_peak, user, sys or a custom metric of the runs";
 
@@ -430,10 +432,17 @@ static int parse_metric(struct parser *p, struct term *tm)
     const char *name = p->s + start;
     size_t len = p->pos - start;
     const struct metric_info *mi = find_metric(name, len);
-    unsigned where = p->t->mode == LC_THRESHOLD_LOAD    ? W_LOAD
-                     : p->t->mode == LC_THRESHOLD_BENCH ? W_BENCH
-                                                        : W_LOAD | W_BENCH;
+    enum lc_threshold_mode mode = p->t->mode;
+    unsigned where = mode == LC_THRESHOLD_LOAD      ? W_LOAD
+                     : mode == LC_THRESHOLD_BENCH   ? W_BENCH
+                     : mode == LC_THRESHOLD_MONITOR ? W_MONITOR
+                                                    : W_LOAD | W_BENCH;
     char sug[64];
+    if (mi && !(mi->where & where) && mode == LC_THRESHOLD_MONITOR)
+        return perr(p, start + 1,
+                    "'%.*s%s' needs a load run (loadcell http or run); a watch without load "
+                    "judges %s",
+                    (int)len, name, mi->pct ? "(N)" : "", monitor_metric_list);
     if (mi && !(mi->where & where)) {
         if (mi->where == W_BENCH)
             return perr(p, start + 1, "'%.*s' is a bench metric; load thresholds use %s", (int)len,
@@ -443,12 +452,13 @@ static int parse_metric(struct parser *p, struct term *tm)
     }
     if (!mi) {
         bool has_sug = suggest_metric(name, len, where, sug, sizeof(sug));
-        if (p->t->mode == LC_THRESHOLD_LOAD || (p->t->mode == LC_THRESHOLD_ANY && has_sug)) {
+        if (mode == LC_THRESHOLD_LOAD || mode == LC_THRESHOLD_MONITOR ||
+            (mode == LC_THRESHOLD_ANY && has_sug)) {
             if (has_sug)
                 return perr(p, start + 1, "unknown metric '%.*s' (did you mean '%s'?)", (int)len,
                             name, sug);
             return perr(p, start + 1, "unknown metric '%.*s': expected %s", (int)len, name,
-                        load_metric_list);
+                        mode == LC_THRESHOLD_MONITOR ? monitor_metric_list : load_metric_list);
         }
         tm->m = M_CUSTOM;
         tm->mdim = D_OTHER;
@@ -661,6 +671,11 @@ static int parse_term(struct parser *p, int *node)
     if (after < p->len && p->s[after] == ':') {
         if (w == p->pos)
             return perr(p, p->pos + 1, "expected a scope name before ':'");
+        if (p->t->mode == LC_THRESHOLD_MONITOR)
+            return perr(p, p->pos + 1,
+                        "a watch without load takes no scope ('%.*s:'): it is judged over every "
+                        "sample; drop the scope",
+                        (int)(w - p->pos), p->s + p->pos);
         tm->scope = dup_n(p->s + p->pos, w - p->pos);
         if (!tm->scope)
             return oom(p);
@@ -1108,8 +1123,13 @@ static int resource_value(struct evalctx *c, const struct term *tm, const struct
     char where[300];
     scope_words(c, tm, where, sizeof(where));
     const struct lc_result_resource *res = lc_result_find_resource(c->r, name);
-    if (!res || res->n_samples == 0)
+    if (!res || res->n_samples == 0) {
+        if (c->r->kind == LC_RESULT_KIND_MONITOR) /* rates need two samples */
+            return emsg(c, T_NODATA,
+                        "no data for '%s' (no %s samples: watch longer than an interval)",
+                        tm->metric, name);
         return emsg(c, T_NODATA, "no data for '%s' (needs monitor:)", tm->metric);
+    }
     struct window *w;
     size_t nw;
     if (target_windows(c->r, tg, &w, &nw) != 0)
@@ -1232,6 +1252,10 @@ static int gpu_value(struct evalctx *c, const struct term *tm, const struct targ
         }
         n_found++;
     }
+    if (n_gpus == 0 && r->kind == LC_RESULT_KIND_MONITOR)
+        return emsg(c, T_NODATA,
+                    "no data for '%s' (no GPU series: no NVIDIA GPU and driver, or --gpu off)",
+                    tm->metric);
     if (n_gpus == 0)
         return emsg(c, T_NODATA,
                     "no data for '%s' (no GPU series: needs monitor: on a machine with an NVIDIA "

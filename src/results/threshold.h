@@ -44,11 +44,16 @@
  * ANY: both sets (a scenario file holding load phases and benchmarks); a name
  * known to neither set is a custom metric unless it looks like a typo of a
  * known one (edit distance <= 2, or "p99" for "p(99)"), which is an error.
+ * MONITOR: a watch without load (loadcell monitor): only the resource metrics
+ * cpu, mem, mem_peak, mem_growth, gpu_util and gpu_mem, and no scope (the
+ * watch is one window: every sample); a load metric is an error saying it
+ * needs a load run.
  */
 enum lc_threshold_mode {
     LC_THRESHOLD_LOAD,
     LC_THRESHOLD_BENCH,
     LC_THRESHOLD_ANY,
+    LC_THRESHOLD_MONITOR,
 };
 
 /* A compiled expression (opaque). Owns its copy of the text; lc_threshold_free releases it. */

@@ -119,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
     static const enum lc_threshold_mode modes[] = {LC_THRESHOLD_LOAD, LC_THRESHOLD_BENCH,
-                                                   LC_THRESHOLD_ANY};
-    for (size_t m = 0; m < 3; m++) {
+                                                   LC_THRESHOLD_ANY, LC_THRESHOLD_MONITOR};
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
         struct lc_threshold *t = (struct lc_threshold *)&fixed; /* must be reset on failure */
         struct lc_error err;
         lc_error_clear(&err);

@@ -422,6 +422,46 @@ static void test_gen_cpu_series(void **state)
     lc_result_free(&r);
 }
 
+/* MONITOR mode (loadcell monitor): resource metrics only, no scope; one window over every sample.
+ */
+static void test_monitor_mode(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_fails("p(99) < 1s", LC_THRESHOLD_MONITOR, "'p(N)' needs a load run"), 1);
+    parse_fails("rps > 10", LC_THRESHOLD_MONITOR, "'rps' needs a load run");
+    parse_fails("gen_cpu < 5%", LC_THRESHOLD_MONITOR, "'gen_cpu' needs a load run");
+    assert_int_equal(
+        parse_fails("cpu < 5% || errors < 1", LC_THRESHOLD_MONITOR, "needs a load run"), 13);
+    parse_fails("main: cpu < 5%", LC_THRESHOLD_MONITOR, "takes no scope ('main:')");
+    parse_fails("mem_grwth < 1MB/h", LC_THRESHOLD_MONITOR, "did you mean 'mem_growth'?");
+    parse_fails("zzz < 1", LC_THRESHOLD_MONITOR, "expected cpu, mem, mem_peak, mem_growth");
+    parse_fails("mean < 1s", LC_THRESHOLD_MONITOR, "'mean' needs a load run");
+    struct lc_result r;
+    lc_result_init(&r, LC_RESULT_KIND_MONITOR);
+    r.duration_ns = 10 * S;
+    /* One sample, no rates yet: no data, and the message says why. */
+    struct lc_result_resource *rss, *cpu;
+    assert_int_equal(lc_result_add_resource(&r, "sut.rss_bytes", "bytes", &rss), 0);
+    assert_int_equal(lc_result_resource_add(rss, 0, 100 * MB), 0);
+    assert_true(eval_fails(&r, "cpu < 50%", LC_THRESHOLD_MONITOR, NULL,
+                           "no sut.cpu_percent samples: watch longer than an interval"));
+    assert_true(eval_fails(&r, "gpu_util < 50%", LC_THRESHOLD_MONITOR, NULL, "or --gpu off"));
+    assert_int_equal(lc_result_add_resource(&r, "sut.cpu_percent", "%", &cpu), 0);
+    for (int i = 1; i <= 10; i++) {
+        assert_int_equal(lc_result_resource_add(rss, i, 100 * MB + 36 * MB * i), 0);
+        assert_int_equal(lc_result_resource_add(cpu, i, i <= 5 ? 10 : 20), 0);
+    }
+    /* Every sample counts: 36 MB a second is 129600 MB/h. */
+    struct lc_threshold_outcome o = eval_ok(&r, "mem_growth < 50MB/h", LC_THRESHOLD_MONITOR, NULL);
+    assert_int_equal(o.verdict, LC_RESULT_VERDICT_FAIL);
+    assert_close(o.terms[0].observed, 129600, 1e-9);
+    o = eval_ok(&r, "cpu < 50% && mem_peak < 1GB", LC_THRESHOLD_MONITOR, NULL);
+    assert_true(o.holds);
+    assert_close(o.terms[0].observed, 15, 1e-12);
+    assert_close(o.terms[1].observed, 460 / 1024.0, 1e-12);
+    lc_result_free(&r);
+}
+
 /* GPU series: the mean per GPU in the window, the busiest GPU decides; no series, no data. */
 static void test_gpu_metrics(void **state)
 {
@@ -978,6 +1018,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_phase_filter, setup_load, teardown_result),
         cmocka_unit_test_setup_teardown(test_resources, setup_load, teardown_result),
         cmocka_unit_test(test_gen_cpu_series),
+        cmocka_unit_test(test_monitor_mode),
         cmocka_unit_test(test_gpu_metrics),
         cmocka_unit_test(test_gpu_one_device),
         cmocka_unit_test(test_missing_data),
