@@ -8,6 +8,7 @@
 #   ROUNDS=N (default 3; 1 with --quick), RUNS=N per tool and round (default 20;
 #   10 with --quick), TOLERANCE=0.03.
 set -euo pipefail
+export LOADCELL_NO_HISTORY=1 # benchmark runs stay out of .loadcell/history.db (and its write out of the CPU figures)
 
 BIN=${1:-}
 if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then

@@ -58,6 +58,9 @@ bench_init() {
     BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lcbench-$1.XXXXXX")
     chmod 755 "$BENCH_TMP" # nginx workers run as another user when started by root
     BENCH_RUNS="$BENCH_TMP/runs.tsv"
+    # Recording each run in .loadcell/history.db would add its SQLite write to
+    # loadcell's measured CPU time, and fill the history with benchmark runs.
+    export LOADCELL_NO_HISTORY=1
     : >"$BENCH_RUNS"
     # Job control off: background children then share this shell's process
     # group, so `setsid CMD &` never forks and $! is the new session's leader,

@@ -10,6 +10,7 @@
 # knobs: MON_CHILDREN (100) MON_DURATION_S (30) MON_INTERVAL (1s) MON_BUDGET_PCT (1.0)
 # Exits 1 when loadcell's CPU is over the budget.
 set -euo pipefail
+export LOADCELL_NO_HISTORY=1 # benchmark runs stay out of .loadcell/history.db (and its write out of the CPU figures)
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$here/build/release/loadcell}
 [ "${2:-}" = --quick ] && MON_DURATION_S=${MON_DURATION_S:-10}

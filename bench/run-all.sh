@@ -4,6 +4,7 @@
 # bench/results/latest-<hostname>.txt. Exits 1 when a script failed.
 # Usage: bench/run-all.sh PATH/TO/loadcell [--quick]
 set -euo pipefail
+export LOADCELL_NO_HISTORY=1 # benchmark runs stay out of .loadcell/history.db (and its write out of the CPU figures)
 here=$(cd "$(dirname "$0")" && pwd)
 BIN=${1:-}
 QUICK=${2:-}

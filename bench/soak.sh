@@ -9,6 +9,7 @@
 #        SOAK_MAX_GROWTH_KB (1024) SOAK_OUT (a file to copy the samples to)
 # Traffic goes to 127.0.0.1 only.
 set -euo pipefail
+export LOADCELL_NO_HISTORY=1 # benchmark runs stay out of .loadcell/history.db (and its write out of the CPU figures)
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$here/build/release/loadcell}
 duration=${SOAK_DURATION:-600s}
