@@ -822,7 +822,8 @@ static int compare_bench(struct ctx *x)
             command_label(c->commands[0], lcur, sizeof(lcur));
         return lc_error_set(x->err, LC_EINVAL,
                             "the two bench results have no command in common (baseline: '%s'%s; "
-                            "new: '%s'%s): commands must have the same name and parameters",
+                            "new: '%s'%s): commands must have the same name and parameters (give "
+                            "both the same name with loadcell bench -n NAME)",
                             lb, b->n_commands > 1 ? ", ..." : "", lcur,
                             c->n_commands > 1 ? ", ..." : "");
     }
