@@ -2,6 +2,7 @@
 #ifndef LC_CLI_CLI_H
 #define LC_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -44,6 +45,17 @@ int lc_cli_usage_error(const char *cmd, const char *fmt, ...) LC_PRINTF(2, 3);
  * anything else an unknown option), naming argv[optind - 1]; returns LC_EXIT_USAGE.
  */
 int lc_cli_option_error(const char *cmd, int c, char **argv);
+
+/* Whether s ends with suffix. */
+bool lc_cli_ends_with(const char *s, const char *suffix);
+
+/*
+ * For hand-parsed options whose value may be optional: the value of option
+ * `name` at argv[*i], given as "--name V" (then *i moves to V) or "--name=V".
+ * Returns 1 with *out set, 0 when argv[*i] is another option, -1 when the
+ * value is missing (argv ends).
+ */
+int lc_cli_opt_value(int argc, char **argv, int *i, const char *name, const char **out);
 
 /* Print the usage text of a subcommand to out. */
 void lc_cli_print_usage(FILE *out, const char *cmd);

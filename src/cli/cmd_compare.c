@@ -55,32 +55,6 @@ const char lc_cmd_compare_usage[] =
     "compared (bench against load, no request names or commands in common),\n"
     "3 an output file could not be written.\n";
 
-/* Whether s ends with suffix. */
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* The value of option `name` at argv[*i] ("--name V" or "--name=V"): 1, 0 (another), -1 (none). */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *out = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *out = argv[++*i];
-    return 1;
-}
-
 static int read_error(const struct lc_error *err)
 {
     char line[1024];
@@ -185,8 +159,9 @@ int lc_cmd_compare(int argc, char **argv)
             bool is_md = a[2] == 'm';
             const char *next = i + 1 < argc ? argv[i + 1] : NULL;
             const char *file = NULL;
-            if (next && (strcmp(next, "-") == 0 ||
-                         (next[0] != '-' && (inputs_done || (is_md && ends_with(next, ".md"))))))
+            if (next &&
+                (strcmp(next, "-") == 0 ||
+                 (next[0] != '-' && (inputs_done || (is_md && lc_cli_ends_with(next, ".md"))))))
                 file = argv[++i];
             if (is_md) {
                 want_md = true;
@@ -217,7 +192,7 @@ int lc_cmd_compare(int argc, char **argv)
         int got = 0;
         size_t k = 0;
         for (; k < sizeof(names) / sizeof(names[0]) && got == 0; k++)
-            got = opt_value(argc, argv, &i, names[k], &v);
+            got = lc_cli_opt_value(argc, argv, &i, names[k], &v);
         if (got < 0)
             return lc_cli_usage_error("compare", "%s needs a value", names[k - 1]);
         if (got > 0) {

@@ -41,32 +41,6 @@ const char lc_cmd_report_usage[] =
     "Exit codes: 0 written, 2 bad usage or an unreadable or invalid result file,\n"
     "3 a report could not be written.\n";
 
-/* Whether s ends with suffix. */
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* The value of option `name` at argv[*i] ("--name V" or "--name=V"); NULL when it is another. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **out)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *out = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *out = argv[++*i];
-    return 1;
-}
-
 int lc_cmd_report(int argc, char **argv)
 {
     const char *input = NULL, *html = NULL, *md = NULL, *csv = NULL, *title = NULL;
@@ -83,7 +57,7 @@ int lc_cmd_report(int argc, char **argv)
             want_md = true;
             const char *next = i + 1 < argc ? argv[i + 1] : NULL;
             if (next && (strcmp(next, "-") == 0 ||
-                         (next[0] != '-' && (ends_with(next, ".md") || input != NULL))))
+                         (next[0] != '-' && (lc_cli_ends_with(next, ".md") || input != NULL))))
                 md = argv[++i];
             continue;
         }
@@ -98,7 +72,7 @@ int lc_cmd_report(int argc, char **argv)
         const char **dst[] = {&html, &csv, &title};
         bool matched = false;
         for (size_t k = 0; k < 3 && !matched; k++) {
-            got = opt_value(argc, argv, &i, names[k], &v);
+            got = lc_cli_opt_value(argc, argv, &i, names[k], &v);
             if (got < 0)
                 return lc_cli_usage_error("report", "%s needs a value", names[k]);
             if (got > 0) {
