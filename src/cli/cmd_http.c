@@ -83,8 +83,9 @@ const char lc_cmd_http_usage[] =
     "      --seed N           seed for arrivals, think times and request mix\n"
     "      --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
     "                         during the run (docs/live.md)\n"
-    "      --dashboard ADDR:PORT  a live web page with a Stop button (may share the\n"
-    "                         --metrics address)\n"
+    "      --dashboard ADDR:PORT  a live web page with a Stop button and a form that\n"
+    "                         changes the users or rate of the running phase (may\n"
+    "                         share the --metrics address)\n"
     "      --metrics-linger DUR   keep serving the final figures this long after the run\n"
     "\n"
     "Exit codes: 0 ok, 1 a threshold failed, 2 bad usage, 3 could not connect or run,\n130 "
@@ -626,6 +627,8 @@ int lc_cmd_http(int argc, char **argv)
         .on_tick = live || bridge ? on_tick : NULL,
         .ctx = &tick,
         .interrupted = &interrupted,
+        .take_control = args.dashboard ? lc_live_bridge_take_control : NULL,
+        .control_ctx = bridge,
     };
     int rc = lc_engine_run(&plan, &hooks, &outcome, &err);
     if (live)

@@ -56,8 +56,9 @@ const char lc_cmd_run_usage[] =
     "      --graceful-stop DUR  on Ctrl-C, wait this long for requests in flight (5s)\n"
     "      --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
     "                         during the run (docs/live.md)\n"
-    "      --dashboard ADDR:PORT  a live web page with a Stop button (may share the\n"
-    "                         --metrics address)\n"
+    "      --dashboard ADDR:PORT  a live web page with a Stop button and a form that\n"
+    "                         changes the users or rate of the running phase (may\n"
+    "                         share the --metrics address)\n"
     "      --metrics-linger DUR   keep serving the final figures this long after the run\n"
     "\n"
     "Exit codes: 0 ran and every threshold passed, 1 a threshold failed (or an\n"
@@ -698,8 +699,12 @@ int lc_cmd_run(int argc, char **argv)
         }
         wt.bridge = bridge;
         wt.live = !a.quiet && isatty(STDERR_FILENO);
-        struct lc_engine_hooks hooks = {
-            .on_tick = on_tick, .ctx = &wt, .interrupted = &interrupted};
+        struct lc_engine_hooks hooks = {.on_tick = on_tick,
+                                        .ctx = &wt,
+                                        .interrupted = &interrupted,
+                                        .take_control =
+                                            a.dashboard ? lc_live_bridge_take_control : NULL,
+                                        .control_ctx = bridge};
         int rc = lc_engine_run(&plan, &hooks, &outcome, &err);
         if (wt.live)
             fputs("\r\033[K", stderr);

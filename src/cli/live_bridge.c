@@ -48,6 +48,14 @@ struct lc_live_bridge {
     double *walls;            /* bench: scratch for the median, walls_cap entries */
     const struct lc_result_bench_command *bench_cmd; /* bench: the point of the last event */
     size_t walls_cap;
+    /* Live control (a load run with a dashboard): POST /api/control on the HTTP thread
+     * leaves a level here; the engine takes it at its next tick (take_control). */
+    pthread_mutex_t ctl_lock;
+    size_t ctl_phase; /* under ctl_lock: the running phase, as of the last tick */
+    int ctl_over;     /* under ctl_lock: the run has ended */
+    int ctl_pending;  /* under ctl_lock: a level waits for the engine */
+    size_t ctl_pending_phase;
+    double ctl_level;
 };
 
 int lc_live_bridge_check_listen(const char *flag, const char *value, struct lc_error *err)
@@ -64,6 +72,77 @@ static void on_stop(void *ctx)
 {
     struct lc_live_bridge *b = ctx;
     __atomic_store_n(&b->stop_asked, 1, __ATOMIC_RELEASE);
+}
+
+/* What the running phase lets the dashboard set: its name and bounds (lc_engine_control_check). */
+static const char *control_of(const struct lc_load_plan *plan, size_t phase, double *min,
+                              double *max)
+{
+    const struct lc_load_phase *ph = &plan->phases[phase];
+    if (ph->model == LC_MODEL_CLOSED) {
+        *min = 1;
+        *max = plan->connections;
+        return "users";
+    }
+    *min = 0;
+    *max = LC_ENGINE_CONTROL_RATE_FACTOR * ph->peak;
+    return "rate";
+}
+
+/* POST /api/control (on the HTTP thread): check the value against the running phase and
+ * leave it for the engine's next tick. */
+static int on_control(void *ctx, const char *name, const char *value, char *reply, size_t size)
+{
+    struct lc_live_bridge *b = ctx;
+    pthread_mutex_lock(&b->ctl_lock);
+    size_t phase = b->ctl_phase;
+    int over = b->ctl_over;
+    pthread_mutex_unlock(&b->ctl_lock);
+    if (over || phase >= b->plan->phase_count) {
+        snprintf(reply, size, "the run is over: nothing to change");
+        return -1;
+    }
+    double min, max;
+    const char *want = control_of(b->plan, phase, &min, &max);
+    const char *pname = b->plan->phases[phase].name;
+    if (strcmp(name, want) != 0) {
+        snprintf(reply, size, "phase '%s' is %s: set %s, not %s", pname,
+                 strcmp(want, "users") == 0 ? "closed-model (users)" : "open-model (a rate)",
+                 strcmp(want, "users") == 0 ? "users=N" : "rate=R (requests/s)", name);
+        return -1;
+    }
+    char *end = NULL;
+    double level = strtod(value, &end);
+    if (!*value || *end || !isfinite(level)) {
+        snprintf(reply, size, "%s '%.40s' is not a number", name, value);
+        return -1;
+    }
+    struct lc_error e = {0};
+    if (lc_engine_control_check(b->plan, phase, level, &e) != 0) {
+        snprintf(reply, size, "%s", e.msg);
+        return -1;
+    }
+    pthread_mutex_lock(&b->ctl_lock);
+    b->ctl_pending = 1;
+    b->ctl_pending_phase = phase;
+    b->ctl_level = level;
+    pthread_mutex_unlock(&b->ctl_lock);
+    snprintf(reply, size, "%s=%g", name, level);
+    return 0;
+}
+
+int lc_live_bridge_take_control(size_t phase, double *level, void *ctx)
+{
+    struct lc_live_bridge *b = ctx;
+    int take = 0;
+    pthread_mutex_lock(&b->ctl_lock);
+    if (b->ctl_pending) {
+        take = b->ctl_pending_phase == phase; /* asked for a phase that ended: dropped */
+        *level = b->ctl_level;
+        b->ctl_pending = 0;
+    }
+    pthread_mutex_unlock(&b->ctl_lock);
+    return take;
 }
 
 /* The process's user + system CPU seconds. */
@@ -90,7 +169,8 @@ static double rss_bytes(void)
 
 static void free_bridge(struct lc_live_bridge *b)
 {
-    lc_live_stop(b->live);
+    lc_live_stop(b->live); /* joins the HTTP threads: no on_control runs after this */
+    pthread_mutex_destroy(&b->ctl_lock);
     lc_hdr_free(&b->interval_lat);
     lc_hdr_free(&b->phase_lat);
     free(b->req_index);
@@ -107,6 +187,7 @@ int lc_live_bridge_start(const struct lc_live_bridge_options *opt, struct lc_liv
     struct lc_live_bridge *b = calloc(1, sizeof(*b));
     if (!b)
         return lc_error_set(err, LC_ENOMEM, "out of memory");
+    pthread_mutex_init(&b->ctl_lock, NULL);
     const struct lc_load_plan *plan = opt->plan;
     b->plan = plan;
     b->thresholds = opt->thresholds;
@@ -155,6 +236,7 @@ int lc_live_bridge_start(const struct lc_live_bridge_options *opt, struct lc_liv
         .metrics_listen = opt->metrics,
         .dashboard_listen = opt->dashboard,
         .on_stop = opt->interrupted ? on_stop : NULL,
+        .on_control = plan && opt->dashboard ? on_control : NULL,
         .ctx = b,
     };
     int rc = lc_live_start(&lo, &b->live, err);
@@ -361,6 +443,13 @@ int lc_live_bridge_on_tick(const struct lc_engine_progress *pr, void *ctx)
     }
     lc_hdr_merge(&b->phase_lat, &b->interval_lat);
     s->phase = phase;
+    if (lc_live_dashboard_url(b->live) && pr->phase_index < plan->phase_count) {
+        pthread_mutex_lock(&b->ctl_lock);
+        b->ctl_phase = pr->phase_index;
+        pthread_mutex_unlock(&b->ctl_lock);
+        lc_live_copy_label(s->control, sizeof(s->control),
+                           control_of(plan, pr->phase_index, &s->control_min, &s->control_max));
+    }
     quantiles(&b->interval_lat, &s->window_1s);
     quantiles(&b->phase_lat, &s->window_phase);
 
@@ -429,6 +518,10 @@ void lc_live_bridge_finish(struct lc_live_bridge *b, const struct lc_engine_outc
         s->elapsed_s = (double)outcome->duration_ns / 1e9;
     s->state = LC_LIVE_FINISHED;
     s->can_stop = 0;
+    s->control[0] = '\0';
+    pthread_mutex_lock(&b->ctl_lock);
+    b->ctl_over = 1;
+    pthread_mutex_unlock(&b->ctl_lock);
     lc_live_publish(b->live, s);
 }
 
@@ -453,6 +546,10 @@ void lc_live_bridge_finish_result(struct lc_live_bridge *b, const struct lc_resu
         s->bench.has_current = 0;
     s->state = LC_LIVE_FINISHED;
     s->can_stop = 0;
+    s->control[0] = '\0';
+    pthread_mutex_lock(&b->ctl_lock);
+    b->ctl_over = 1;
+    pthread_mutex_unlock(&b->ctl_lock);
     lc_live_publish(b->live, s);
 }
 

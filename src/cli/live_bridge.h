@@ -66,6 +66,14 @@ int lc_live_bridge_start(const struct lc_live_bridge_options *opt, struct lc_liv
  */
 int lc_live_bridge_on_tick(const struct lc_engine_progress *pr, void *ctx);
 
+/*
+ * The engine's take_control hook (control_ctx is the bridge; set it only when the
+ * bridge serves a dashboard for a load run): returns 1 with the level that POST
+ * /api/control asked for phase `phase` since the last tick, else 0. A level
+ * asked for a phase that has ended since is dropped. Takes a mutex (once a tick).
+ */
+int lc_live_bridge_take_control(size_t phase, double *level, void *ctx);
+
 /* After the run: publish the final state (finished, threshold verdicts of the whole run). */
 void lc_live_bridge_finish(struct lc_live_bridge *b, const struct lc_engine_outcome *outcome);
 

@@ -15,6 +15,8 @@
 #define MAX_CONNECTIONS    64 /* per server: scrapers and a few browser tabs */
 #define CONN_TIMEOUT_S     15
 #define STOP_HEADER        "X-Loadcell-Stop" /* a cross-site form cannot send it */
+#define CONTROL_HEADER     "X-Loadcell-Control"
+#define CONTROL_REPLY_LEN  256
 #define CONTENT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
 #define CSP                                                                                        \
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "                  \
@@ -36,6 +38,7 @@ struct lc_live {
     uint64_t seq;                  /* under lock */
     int stop_requested;            /* atomic */
     void (*on_stop)(void *ctx);
+    int (*on_control)(void *ctx, const char *name, const char *value, char *reply, size_t size);
     void *ctx;
     struct server servers[2];
     int nservers;
@@ -219,6 +222,46 @@ static enum MHD_Result stop(struct server *sv, struct MHD_Connection *conn)
     return send_static(conn, MHD_HTTP_ACCEPTED, "{\"stopping\":true}", "application/json");
 }
 
+/* Whether a request's Origin (when it has one) is the server's own: http://HOST. */
+static int same_origin(struct MHD_Connection *conn)
+{
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    if (!origin)
+        return 1; /* curl, scripts: the custom header already rules out a cross-site form */
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
+    return host && strncmp(origin, "http://", 7) == 0 && strcmp(origin + 7, host) == 0;
+}
+
+static enum MHD_Result send_line(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+    char line[CONTROL_REPLY_LEN + 2];
+    int n = snprintf(line, sizeof(line), "%s\n", text);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, line, MHD_RESPMEM_MUST_COPY);
+    return respond(conn, status, r, "text/plain; charset=utf-8");
+}
+
+/* POST /api/control?users=N or ?rate=R: hand it to the command, answer its verdict. */
+static enum MHD_Result control(struct server *sv, struct MHD_Connection *conn)
+{
+    struct lc_live *l = sv->live;
+    if (!l->on_control)
+        return send_line(conn, MHD_HTTP_CONFLICT, "this command cannot be changed while it runs");
+    if (!MHD_lookup_connection_value(conn, MHD_HEADER_KIND, CONTROL_HEADER) || !same_origin(conn))
+        return send_line(conn, MHD_HTTP_FORBIDDEN,
+                         "send the header " CONTROL_HEADER ": 1 from the dashboard's own origin");
+    const char *users = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "users");
+    const char *rate = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "rate");
+    if ((users != NULL) == (rate != NULL))
+        return send_line(conn, MHD_HTTP_BAD_REQUEST,
+                         "give exactly one of users=N or rate=R in the query string, e.g. "
+                         "POST /api/control?users=5");
+    char reply[CONTROL_REPLY_LEN] = "";
+    int rc =
+        l->on_control(l->ctx, users ? "users" : "rate", users ? users : rate, reply, sizeof(reply));
+    return send_line(conn, rc == 0 ? MHD_HTTP_OK : MHD_HTTP_BAD_REQUEST, reply);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **req_cls)
@@ -250,6 +293,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
             return not_allowed(conn, "POST");
         return stop(sv, conn);
+    }
+    if (dash && strcmp(url, "/api/control") == 0) {
+        if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+            return not_allowed(conn, "POST");
+        return control(sv, conn);
     }
     if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
         if (!get)
@@ -337,6 +385,7 @@ int lc_live_start(const struct lc_live_options *opt, struct lc_live **out, struc
         return lc_error_set(err, LC_ENOMEM, "out of memory");
     l->metrics = l->dashboard = -1;
     l->on_stop = opt->on_stop;
+    l->on_control = opt->on_control;
     l->ctx = opt->ctx;
     pthread_mutex_init(&l->lock, NULL);
     l->snap = malloc(sizeof(*l->snap));

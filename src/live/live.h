@@ -1,6 +1,6 @@
 /*
  * The live HTTP endpoints of a running command: Prometheus /metrics and the
- * dashboard (a page, /api/snapshot, POST /api/stop), served by libmicrohttpd
+ * dashboard (a page, /api/snapshot, POST /api/stop, POST /api/control), served by libmicrohttpd
  * on its own thread from the last snapshot the command published.
  *
  * Threads: lc_live_publish may be called from any one thread (the load
@@ -28,6 +28,12 @@ struct lc_live_options {
     /* Called on the server's thread for POST /api/stop (once per request: make it
      * idempotent and quick, e.g. set an atomic flag). NULL: the Stop button is refused. */
     void (*on_stop)(void *ctx);
+    /* Called on the server's thread for POST /api/control?NAME=VALUE (one of "users" or
+     * "rate"; the request must carry the header X-Loadcell-Control and, when it has an
+     * Origin, come from the page's own origin). Returns 0 with the new value in reply
+     * (answered 200), or non-zero with a one-line reason (answered 400). reply holds
+     * `size` bytes. NULL: the command cannot be controlled (409). */
+    int (*on_control)(void *ctx, const char *name, const char *value, char *reply, size_t size);
     void *ctx;
 };
 

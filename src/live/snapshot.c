@@ -978,6 +978,15 @@ char *lc_live_render_json(const struct lc_live_snapshot *s, size_t *len)
     put(o, "target", json_string(s->target), &bad);
     put(o, "state", json_string(lc_live_state_name(s->state)), &bad);
     put(o, "can_stop", json_boolean(s->can_stop), &bad);
+    if (s->control[0]) {
+        json_t *c = json_object();
+        put(c, "name", json_string(s->control), &bad);
+        put(c, "min", num(s->control_min), &bad);
+        put(c, "max", num(s->control_max), &bad);
+        put(o, "control", c, &bad);
+    } else {
+        put(o, "control", json_null(), &bad);
+    }
     put(o, "seq", json_integer((json_int_t)s->seq), &bad);
     put(o, "elapsed_s", num(s->elapsed_s), &bad);
     put(o, "total_s", num(s->total_s), &bad);

@@ -152,6 +152,10 @@ struct lc_live_snapshot {
     char target[256]; /* what is loaded ("http://127.0.0.1:8080/"), may be "" */
     int state;        /* enum lc_live_state */
     int can_stop;     /* the dashboard may offer its Stop button */
+    /* Live control of the running phase (POST /api/control): what may be set now, "users"
+     * or "rate" ("" when nothing: no dashboard, or not a load run), and its bounds. */
+    char control[8];
+    double control_min, control_max;
     uint64_t seq;     /* grows with every publish */
     double elapsed_s; /* since the run started */
     double total_s;   /* planned length of the run; 0 when bounded by count only */

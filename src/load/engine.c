@@ -5,6 +5,7 @@
  */
 #include "load/engine.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,32 @@ void lc_engine_outcome_free(struct lc_engine_outcome *out)
     free(out->phases);
     out->phases = NULL;
     out->phase_count = 0;
+    free(out->controls);
+    out->controls = NULL;
+    out->control_count = 0;
+}
+
+int lc_engine_control_check(const struct lc_load_plan *plan, size_t phase, double level,
+                            struct lc_error *err)
+{
+    if (phase >= plan->phase_count)
+        return lc_error_set(err, LC_EINVAL, "no phase is running");
+    const struct lc_load_phase *ph = &plan->phases[phase];
+    if (ph->model == LC_MODEL_CLOSED) {
+        if (!(level >= 1 && level <= plan->connections) || level != floor(level))
+            return lc_error_set(err, LC_EINVAL,
+                                "users must be a whole number from 1 to %u (the connections "
+                                "opened at start, -c)",
+                                plan->connections);
+        return 0;
+    }
+    double cap = LC_ENGINE_CONTROL_RATE_FACTOR * ph->peak;
+    if (!(level > 0 && level <= cap))
+        return lc_error_set(err, LC_EINVAL,
+                            "rate must be above 0 and at most %g requests/s (%g times phase "
+                            "'%s''s planned peak)",
+                            cap, LC_ENGINE_CONTROL_RATE_FACTOR, ph->name);
+    return 0;
 }
 
 /* The aggregator's state (lives on lc_engine_run's stack). */
@@ -67,6 +94,11 @@ struct aggregator {
     uint64_t ticks;
     size_t phase; /* index in out->phases receiving data now */
     int hook_stop;
+    int ctl_active;      /* the running phase's level was changed live */
+    double ctl_level;    /* to this */
+    double ctl_before;   /* the level asked for just before (at ctl_at_ns) */
+    uint64_t ctl_at_ns;  /* from this tick on */
+    size_t controls_cap; /* of out->controls */
 };
 
 static double seconds(uint64_t ns)
@@ -109,7 +141,52 @@ static double target_level(struct aggregator *ag, uint64_t end_ns)
     const struct lc_load_phase *pp = &ag->plan->phases[ag->phase];
     uint64_t off = ag->out->phases[ag->phase].start_offset_ns;
     uint64_t t = end_ns - ag->t0_ns;
+    if (ag->ctl_active) /* the interval ending at the change ran at the level before it */
+        return end_ns > ag->ctl_at_ns ? ag->ctl_level : ag->ctl_before;
     return lc_load_phase_level(pp, t > off ? t - off : 0);
+}
+
+/*
+ * Live control: ask the hook for a new level of the running phase and, when
+ * it is valid, record it and hand it to the workers with the tick at tick_ns.
+ * Not on the hot path (once per tick).
+ */
+static void take_control(struct aggregator *ag, uint64_t tick_ns)
+{
+    const struct lc_engine_hooks *h = ag->hooks;
+    double level = 0;
+    if (!h || !h->take_control || !h->take_control(ag->phase, &level, h->control_ctx))
+        return;
+    if (lc_engine_control_check(ag->plan, ag->phase, level, NULL) != 0)
+        return;
+    struct lc_engine_outcome *out = ag->out;
+    if (out->control_count == ag->controls_cap) {
+        size_t cap = ag->controls_cap ? ag->controls_cap * 2 : 8;
+        struct lc_engine_control_change *c = realloc(out->controls, cap * sizeof(*c));
+        if (!c)
+            return; /* not recorded: not applied either */
+        out->controls = c;
+        ag->controls_cap = cap;
+    }
+    out->controls[out->control_count++] = (struct lc_engine_control_change){
+        .t_s = seconds(tick_ns - ag->t0_ns),
+        .phase = ag->phase,
+        .open = ag->plan->phases[ag->phase].model == LC_MODEL_OPEN,
+        .from_level = target_level(ag, tick_ns),
+        .to_level = level,
+    };
+    ag->ctl_before = out->controls[out->control_count - 1].from_level;
+    ag->ctl_active = 1;
+    ag->ctl_level = level;
+    ag->ctl_at_ns = tick_ns;
+    struct lc_engine_shared *sh = ag->shared;
+    pthread_mutex_lock(&sh->control_lock);
+    sh->control_phase = ag->phase;
+    sh->control_at_ns = tick_ns;
+    sh->control_level = level;
+    __atomic_store_n(&sh->control_gen, __atomic_load_n(&sh->control_gen, __ATOMIC_RELAXED) + 1,
+                     __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&sh->control_lock);
 }
 
 /* Close the interval ending at end_ns: a series point, then into the phase's recorders. */
@@ -170,9 +247,14 @@ static void close_interval(struct aggregator *ag, uint64_t end_ns)
     }
 }
 
-/* Ask every worker to swap recorders, then merge what they handed over. */
-static void tick(struct aggregator *ag, uint64_t tick_ns)
+/*
+ * Ask every worker to swap recorders, then merge what they handed over. A
+ * tick inside a phase (not its end) also carries a live control change.
+ */
+static void tick(struct aggregator *ag, uint64_t tick_ns, int phase_ends)
 {
+    if (!phase_ends)
+        take_control(ag, tick_ns);
     uint64_t k = ++ag->ticks;
     __atomic_store_n(&ag->shared->tick_req, k, __ATOMIC_RELEASE);
     for (uint32_t i = 0; i < ag->nworkers; i++)
@@ -257,7 +339,7 @@ static int aggregate(struct aggregator *ag)
             lc_clock_sleep_ns(nap < POLL_SLICE_NS ? nap : POLL_SLICE_NS, NULL);
             continue;
         }
-        tick(ag, boundary);
+        tick(ag, boundary, boundary == phase_end);
         if (boundary == phase_end) {
             finish_phase(ag, boundary);
             if (ag->phase + 1 >= plan->phase_count) {
@@ -265,6 +347,7 @@ static int aggregate(struct aggregator *ag)
                 continue;
             }
             ag->phase++;
+            ag->ctl_active = 0; /* a live change holds for its phase only */
             if (open_phase(ag, ag->phase, boundary - ag->t0_ns) != 0)
                 return LC_ENOMEM;
             uint64_t d = plan->phases[ag->phase].duration_ns;
@@ -314,6 +397,7 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     struct lc_engine_shared shared = {.plan = &effective};
     pthread_mutex_init(&shared.gate_lock, NULL);
     pthread_cond_init(&shared.gate_cond, NULL);
+    pthread_mutex_init(&shared.control_lock, NULL);
     struct aggregator ag = {.plan = &effective,
                             .shared = &shared,
                             .out = out,
@@ -414,6 +498,7 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     lc_recorder_free(&ag.all);
     pthread_mutex_destroy(&shared.gate_lock);
     pthread_cond_destroy(&shared.gate_cond);
+    pthread_mutex_destroy(&shared.control_lock);
     if (rc != 0)
         lc_engine_outcome_free(out);
     return rc;

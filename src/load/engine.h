@@ -39,6 +39,15 @@ struct lc_engine_phase {
     size_t series_cap;
 };
 
+/* A change of the running phase's level asked during the run (the live dashboard). */
+struct lc_engine_control_change {
+    double t_s;        /* when it took effect: the aggregator tick, seconds since the start */
+    size_t phase;      /* index of the phase it changed (it holds until that phase's end) */
+    int open;          /* 1: a rate (requests/s, open model); 0: users (closed model) */
+    double from_level; /* the level asked for just before */
+    double to_level;   /* the new level */
+};
+
 /* Everything a run measured; filled by lc_engine_run, freed by lc_engine_outcome_free. */
 struct lc_engine_outcome {
     struct lc_engine_phase *phases; /* one per plan phase that started, in order */
@@ -55,6 +64,8 @@ struct lc_engine_outcome {
     int stopped_by_hook; /* stopped early because on_tick asked to */
     double gen_user_s;   /* the generator's own CPU during the run */
     double gen_sys_s;
+    struct lc_engine_control_change *controls; /* owned; in order of time */
+    size_t control_count;
 };
 
 /* A live view each second, for progress lines and checks (called on the engine's thread). */
@@ -76,7 +87,26 @@ struct lc_engine_hooks {
     void *ctx;
     /* Set by a signal handler: 1 asks for a graceful stop (in flight may finish). */
     const volatile sig_atomic_t *interrupted;
+    /* Live control (NULL: none). Asked on the engine's thread before every tick that does
+     * not end a phase: returns 1 with *level set to change the running phase `phase` from
+     * this tick to its end (users when it is closed, requests/s when open), 0 for no change.
+     * The engine checks the level with lc_engine_control_check and ignores a bad one. */
+    int (*take_control)(size_t phase, double *level, void *ctx);
+    void *control_ctx;
 };
+
+/* The highest rate a live control may ask for: this many times the phase's planned peak. */
+#define LC_ENGINE_CONTROL_RATE_FACTOR 10.0
+
+/*
+ * Whether `level` is a valid live change of phase `phase` of plan: for a
+ * closed phase a whole number of users from 1 to plan->connections (they are
+ * connected up front); for an open phase a rate > 0 and at most
+ * LC_ENGINE_CONTROL_RATE_FACTOR times the phase's peak. Returns 0 or
+ * LC_EINVAL with a one-line reason (naming the bounds) in err.
+ */
+int lc_engine_control_check(const struct lc_load_plan *plan, size_t phase, double level,
+                            struct lc_error *err) LC_WARN_UNUSED;
 
 /*
  * Run `plan`. Returns 0 with *out filled (also for an interrupted run, with

@@ -198,6 +198,16 @@ int lc_load_fill_result(const struct lc_load_plan *plan, const struct lc_engine_
         for (size_t i = 0; i < r->n_phases; i++)
             r->phases[i]->stats.connections_requested = plan->connections;
     }
+    /* Live changes (the dashboard) change what the figures mean: each is a warning. */
+    for (size_t i = 0; rc == 0 && i < out->control_count; i++) {
+        const struct lc_engine_control_change *c = &out->controls[i];
+        const char *name = c->phase < out->phase_count ? out->phases[c->phase].name : "?";
+        rc = lc_result_add_warning(r,
+                                   "at %.1fs the live dashboard changed phase '%s' from %g to "
+                                   "%g %s until its end: its figures mix both levels",
+                                   c->t_s, name, c->from_level, c->to_level,
+                                   c->open ? "requests/s" : "users");
+    }
     if (rc != 0)
         return lc_error_set(err, rc, "cannot build the result: %s", lc_strerror(rc));
     return 0;

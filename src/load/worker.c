@@ -1,9 +1,10 @@
 /*
  * A load worker: one epoll loop driving its connections through the closed
- * or open model. The hot path makes no allocation, takes no lock, does no
- * atomic read-modify-write and prints nothing; it writes requests
- * optimistically (EPOLLOUT is armed only after EAGAIN) and reads once per
- * readiness event unless the buffer came back full.
+ * or open model. The hot path makes no allocation, takes no lock (a live
+ * control change takes one, once per change), does no atomic
+ * read-modify-write and prints nothing; it writes requests optimistically
+ * (EPOLLOUT is armed only after EAGAIN) and reads once per readiness event
+ * unless the buffer came back full.
  */
 #include "load/worker.h"
 
@@ -204,6 +205,7 @@ void lc_worker_wake(struct lc_worker *w)
 static void start_connect(struct lc_worker *w, struct lc_conn *c, uint64_t now);
 static void send_request(struct lc_worker *w, struct lc_conn *c, uint64_t now, uint64_t intended);
 static void dispatch_open(struct lc_worker *w, uint64_t now);
+static void count_unsent(struct lc_worker *w, uint64_t stop_ns);
 
 static void arm(struct lc_worker *w, struct lc_conn *c, uint64_t deadline_ns)
 {
@@ -627,8 +629,12 @@ static void advance_schedule(struct lc_worker *w)
         w->next_n += lc_rng_exponential(&w->rng, (double)threads);
     else
         w->next_n += threads;
-    uint64_t t = lc_load_phase_time_of(phase_of(w), w->next_n);
-    w->next_due_ns = t == UINT64_MAX ? UINT64_MAX : w->phase_start_ns + t;
+    if (w->ctl_active) { /* a live rate: a hold from ctl_at_ns on */
+        w->next_due_ns = w->ctl_at_ns + (uint64_t)(w->next_n / w->ctl_level * 1e9);
+    } else {
+        uint64_t t = lc_load_phase_time_of(phase_of(w), w->next_n);
+        w->next_due_ns = t == UINT64_MAX ? UINT64_MAX : w->phase_start_ns + t;
+    }
     if (w->next_due_ns >= w->phase_end_ns)
         w->next_due_ns = UINT64_MAX; /* the phase ends first */
 }
@@ -1037,7 +1043,7 @@ static void apply_level(struct lc_worker *w, uint64_t now)
     const struct lc_load_phase *ph = phase_of(w);
     if (ph->model != LC_MODEL_CLOSED)
         return;
-    double level = lc_load_phase_level(ph, now - w->phase_start_ns);
+    double level = w->ctl_active ? w->ctl_level : lc_load_phase_level(ph, now - w->phase_start_ns);
     uint32_t want = share_of(w, (uint32_t)(level + 1e-9));
     if (want == w->users)
         return;
@@ -1068,6 +1074,7 @@ static void enter_phase(struct lc_worker *w, size_t i, uint64_t start_ns, uint64
     const struct lc_load_phase *ph = phase_of(w);
     w->phase_end_ns = ph->duration_ns ? start_ns + ph->duration_ns : UINT64_MAX;
     w->ramping = stage_ramps(ph);
+    w->ctl_active = 0; /* a live change holds for its phase only */
     w->idle_count = 0;
     if (ph->model == LC_MODEL_OPEN) {
         w->users = 0;
@@ -1106,6 +1113,41 @@ static int follow_phases(struct lc_worker *w, uint64_t now)
     return 1;
 }
 
+/*
+ * A live change of the running phase's level (the aggregator's tick carried
+ * it): closed, the users follow at once (apply_level); open, the arrivals due
+ * before the change and not sent are counted unsent, and the schedule starts
+ * again at the change's time with the new rate (no burst to catch up; latency
+ * counts from the new schedule's intended times). Once per change, not per request.
+ */
+static void apply_control(struct lc_worker *w)
+{
+    struct lc_engine_shared *sh = w->shared;
+    pthread_mutex_lock(&sh->control_lock); /* once per change, not per request */
+    w->control_seen = __atomic_load_n(&sh->control_gen, __ATOMIC_RELAXED);
+    size_t phase = sh->control_phase;
+    uint64_t at = sh->control_at_ns;
+    double level = sh->control_level;
+    pthread_mutex_unlock(&sh->control_lock);
+    uint64_t now = lc_clock_now_ns();
+    if (w->phase < phase && !follow_phases(w, now))
+        return;
+    if (w->phase != phase || w->stopping)
+        return;
+    w->ramping = 0;
+    if (phase_of(w)->model == LC_MODEL_OPEN)
+        count_unsent(w, at); /* by the schedule in force until now */
+    w->ctl_active = 1;
+    w->ctl_level = level;
+    w->ctl_at_ns = at;
+    if (phase_of(w)->model == LC_MODEL_CLOSED) {
+        apply_level(w, now);
+        return;
+    }
+    start_schedule(w);
+    dispatch_open(w, now);
+}
+
 /* ---- the loop ---------------------------------------------------------- */
 
 static void drain_wake(struct lc_worker *w)
@@ -1127,6 +1169,8 @@ static void maybe_tick(struct lc_worker *w)
     w->cur ^= 1;
     w->tick_seen = req;
     __atomic_store_n(&w->tick_ack, req, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&w->shared->control_gen, __ATOMIC_RELAXED) != w->control_seen)
+        apply_control(w);
 }
 
 static uint64_t inflight_total(struct lc_worker *w)

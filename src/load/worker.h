@@ -26,6 +26,15 @@ struct lc_engine_shared {
     uint64_t t0_ns;    /* the run's clock starts here (written before `go`) */
     int stop_mode;     /* atomic: 0 run, 1 graceful stop, 2 stop at once */
     uint64_t tick_req; /* atomic: the aggregator's latest tick number */
+    /* Live control: the aggregator writes the fields and bumps control_gen under
+     * control_lock, before it publishes a tick. A worker compares control_gen (relaxed)
+     * when it sees a new tick (never per request) and takes the lock only to read a
+     * change it has not applied (once per change). */
+    pthread_mutex_t control_lock;
+    uint64_t control_gen;   /* atomic, written under control_lock: changes so far */
+    size_t control_phase;   /* under control_lock: the phase index it is for */
+    uint64_t control_at_ns; /* under control_lock: when it takes effect (the tick's time) */
+    double control_level;   /* under control_lock: the new level */
 };
 
 enum lc_worker_stop { LC_STOP_GRACEFUL = 1, LC_STOP_NOW = 2 };
@@ -67,12 +76,16 @@ struct lc_worker {
     size_t phase;    /* index of the current phase */
     uint64_t phase_start_ns;
     uint64_t phase_end_ns;
-    uint32_t users;       /* closed model: this worker's active users now */
-    int ramping;          /* the level changes within the current stage */
-    uint64_t next_due_ns; /* open model: intended start of the next request (UINT64_MAX: none) */
-    double next_n;        /* open model: its position in the phase's cumulative arrivals */
-    uint32_t active;      /* connections currently established */
-    char *match_scratch;  /* body checks: room to search across two reads */
+    uint32_t users;        /* closed model: this worker's active users now */
+    uint64_t control_seen; /* shared->control_gen last looked at */
+    int ctl_active;        /* the current phase's level was changed live: ctl_level holds */
+    double ctl_level;      /* users (closed, the whole run's) or requests/s (open) */
+    uint64_t ctl_at_ns;    /* open model: the new schedule starts here */
+    int ramping;           /* the level changes within the current stage */
+    uint64_t next_due_ns;  /* open model: intended start of the next request (UINT64_MAX: none) */
+    double next_n;         /* open model: its position in the phase's cumulative arrivals */
+    uint32_t active;       /* connections currently established */
+    char *match_scratch;   /* body checks: room to search across two reads */
     struct lc_tls_session_slot tls_session; /* https: the session the next connects resume */
 
     /* Outcome, read by the engine after join. */

@@ -1,10 +1,11 @@
 // Open loadcell's live dashboard (--dashboard) during a run in headless Chromium and check it
 // as a person would see it: it loads with no console error and no request outside its own
 // origin, its figures change from one second to the next, its charts are drawn, the phase
-// and the thresholds are shown; then press Stop and see the page acknowledge it.
+// and the thresholds are shown; with --users N, set the users from the page's form and see the
+// Users tile follow; then press Stop and see the page acknowledge it.
 //
 // usage: node dashboard.js URL [--thresholds N] [--shot FILE.png] [--dark-shot FILE.png]
-//                              [--width PX] [--wait-s S] [--no-stop]
+//                              [--width PX] [--wait-s S] [--users N] [--no-stop]
 // --wait-s: seconds to let the charts fill before the screenshots (default 0).
 // Exit 0 when every check passes, 1 otherwise (the reasons on stderr), 2 on bad usage.
 'use strict';
@@ -27,6 +28,7 @@ function parseArgs(argv) {
     else if (k === '--width') a.width = Number(next());
     else if (k === '--thresholds') a.thresholds = Number(next());
     else if (k === '--wait-s') a.waitS = Number(next());
+    else if (k === '--users') a.users = Number(next());
     else if (k === '--no-stop') a.stop = false;
     else if (k.startsWith('--')) throw new Error(`unknown option ${k}`);
     else if (!a.url) a.url = k;
@@ -146,6 +148,21 @@ async function main() {
       await sleep(1100); // the next update redraws the charts in the dark palette
       await page.screenshot({ path: args.darkShot, fullPage: true });
       await page.emulateMedia({ colorScheme: 'light' });
+    }
+
+    if (args.users) {
+      // The live control form: set the users, see the answer and then the Users tile follow.
+      await page.fill('#ctl-v', String(args.users));
+      const answer = page.waitForResponse((r) => r.url().includes('/api/control'), { timeout: 5000 });
+      await page.click('#ctl-set');
+      const r = await answer;
+      summary.control_status = r.status();
+      if (r.status() !== 200) problems.push(`POST /api/control answered ${r.status()}`);
+      await page.waitForFunction((n) => document.getElementById('active').textContent === String(n),
+        args.users, { timeout: 5000 })
+        .catch(() => problems.push(`the Users tile never showed ${args.users}`));
+      summary.control_msg = await page.evaluate(() => document.getElementById('ctl-msg').textContent);
+      summary.users = await page.evaluate(() => document.getElementById('active').textContent);
     }
 
     if (args.stop) {

@@ -2,7 +2,8 @@
 # The live dashboard in headless Chromium (tests/browser/dashboard.js, playwright-core): a
 # `loadcell http --dashboard` run against `loadcell serve`; the page loads with no console
 # error and no external request, its figures change within 3 s, its charts are drawn, the
-# phase, time left and both thresholds are shown; its Stop button ends the run gracefully:
+# phase, time left and both thresholds are shown; its form sets the users from 8 to 3 (the
+# Users tile follows, the result records the change); its Stop button ends the run gracefully:
 # loadcell exits 130 soon after and writes a partial Result. Then the same address for
 # --metrics and --dashboard is one server. About 15 s.
 source "$(dirname "$0")/serve_lib.sh"
@@ -48,7 +49,7 @@ URL=$(address_of "$T/http.err" "live dashboard")
 echo "dashboard $URL"
 
 start=$(date +%s%N)
-(cd "$BROWSER_DIR" && node dashboard.js "$URL" --thresholds 2) >"$T/browser.out" 2>"$T/browser.err" ||
+(cd "$BROWSER_DIR" && node dashboard.js "$URL" --thresholds 2 --users 3) >"$T/browser.out" 2>"$T/browser.err" ||
     { cat "$T/browser.out" "$T/browser.err" >&2; fail "the dashboard checks failed"; }
 cat "$T/browser.out"
 stop_ms=$((($(date +%s%N) - start) / 1000000))
@@ -74,6 +75,7 @@ assert r.get("stop_reason") == "interrupted", r.get("stop_reason")
 assert s["requests"] > 0
 assert r["duration_s"] < 30, "the run did not stop early"
 assert len(r["thresholds"]) == 2, r["thresholds"]
+assert any("from 8 to 3 users" in w for w in r.get("warnings", [])), r.get("warnings")
 EOF
 echo "stopped after ${stop_ms} ms in the browser"
 

@@ -256,6 +256,67 @@ static void test_dashboard_server(void **state)
     free(r);
 }
 
+/* The last control handed over, and the answer to give (0: accept). */
+static char control_seen[64];
+
+static int take_control(void *ctx, const char *name, const char *value, char *reply, size_t size)
+{
+    (void)ctx;
+    snprintf(control_seen, sizeof(control_seen), "%s=%s", name, value);
+    if (strcmp(value, "bad") == 0) {
+        snprintf(reply, size, "%s '%s' is not a number", name, value);
+        return -1;
+    }
+    snprintf(reply, size, "%s=%s", name, value);
+    return 0;
+}
+
+/* POST /api/control: header and origin checks, one value, the callback's answer; none: 409. */
+static void test_control_route(void **state)
+{
+    (void)state;
+    struct lc_live *l = NULL;
+    struct lc_error err = {0};
+    struct lc_live_options o = {.dashboard_listen = "127.0.0.1:0", .on_control = take_control};
+    assert_int_equal(lc_live_start(&o, &l, &err), 0);
+    uint16_t port = lc_live_dashboard_port(l);
+    struct reply *r = reply_new();
+    const char *hdr = "X-Loadcell-Control: 1\r\n";
+    control_seen[0] = '\0';
+    assert_int_equal(http(AF_INET, port, "POST", "/api/control?users=3", NULL, r), 0);
+    assert_int_equal(r->status, 403);
+    assert_int_equal(http(AF_INET, port, "POST", "/api/control?users=3",
+                          "X-Loadcell-Control: 1\r\nOrigin: http://evil.example\r\n", r),
+                     0);
+    assert_int_equal(r->status, 403);
+    assert_string_equal(control_seen, ""); /* neither reached the command */
+    assert_int_equal(http(AF_INET, port, "GET", "/api/control?users=3", hdr, r), 0);
+    assert_int_equal(r->status, 405);
+    assert_int_equal(http(AF_INET, port, "POST", "/api/control", hdr, r), 0);
+    assert_int_equal(r->status, 400);
+    assert_int_equal(http(AF_INET, port, "POST", "/api/control?users=3&rate=4", hdr, r), 0);
+    assert_int_equal(r->status, 400);
+    assert_int_equal(http(AF_INET, port, "POST", "/api/control?rate=bad", hdr, r), 0);
+    assert_int_equal(r->status, 400);
+    assert_string_equal(r->body, "rate 'bad' is not a number\n");
+    assert_int_equal(http(AF_INET, port, "POST", "/api/control?users=3",
+                          "X-Loadcell-Control: 1\r\nOrigin: http://test\r\n", r),
+                     0);
+    assert_int_equal(r->status, 200);
+    assert_string_equal(r->body, "users=3\n");
+    assert_string_equal(control_seen, "users=3");
+    lc_live_stop(l);
+
+    /* Without a callback (bench, monitor): the command cannot be changed. */
+    struct lc_live_options none = {.dashboard_listen = "127.0.0.1:0"};
+    assert_int_equal(lc_live_start(&none, &l, &err), 0);
+    port = lc_live_dashboard_port(l);
+    assert_int_equal(http(AF_INET, port, "POST", "/api/control?users=3", hdr, r), 0);
+    assert_int_equal(r->status, 409);
+    lc_live_stop(l);
+    free(r);
+}
+
 /* Two addresses: two servers; only the dashboard's takes Stop, and without a callback it is 409. */
 static void test_two_servers(void **state)
 {
@@ -321,7 +382,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_listen),     cmocka_unit_test(test_metrics_server),
         cmocka_unit_test(test_dashboard_server), cmocka_unit_test(test_two_servers),
-        cmocka_unit_test(test_start_errors),
+        cmocka_unit_test(test_start_errors),     cmocka_unit_test(test_control_route),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * Unit tests for load/engine with several worker threads against an
  * in-process `serve` with several threads: exact counts, open and closed
  * models, aggregator ticks, a stop from the tick hook and a graceful stop
- * from a signal. Also run under ThreadSanitizer (make test-tsan).
+ * from a signal, live control of the users and the rate. Also run under
+ * ThreadSanitizer (make test-tsan).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -274,14 +275,146 @@ static void test_interrupt_graceful(void **state)
     target_stop(&t);
 }
 
+/* Live control: a script of levels, one per tick the engine asks about (0: no change). */
+struct control_script {
+    double levels[8];
+    size_t n;
+    size_t asked;
+    size_t phase_seen;
+};
+
+static int scripted_control(size_t phase, double *level, void *ctx)
+{
+    struct control_script *cs = ctx;
+    cs->phase_seen = phase;
+    size_t i = cs->asked++;
+    if (i >= cs->n || cs->levels[i] == 0)
+        return 0;
+    *level = cs->levels[i];
+    return 1;
+}
+
+/* The bounds a live change must keep (users 1..connections, whole; rate in (0, 10x peak]). */
+static void test_control_check(void **state)
+{
+    (void)state;
+    struct lc_load_plan plan;
+    plan_init(&plan, 9, LC_MODEL_CLOSED, 4, 1000 * MS, 10, 2);
+    struct lc_load_phase *open = lc_load_plan_add_phase(&plan, "open", LC_MODEL_OPEN, 1);
+    assert_non_null(open);
+    assert_int_equal(lc_load_phase_add_stage(open, 1000 * MS, 50, 100), 0);
+    struct lc_error err = {0};
+    assert_int_equal(lc_engine_control_check(&plan, 0, 1, &err), 0);
+    assert_int_equal(lc_engine_control_check(&plan, 0, 10, &err), 0);
+    assert_int_equal(lc_engine_control_check(&plan, 0, 0, &err), LC_EINVAL);
+    assert_non_null(strstr(err.msg, "from 1 to 10"));
+    assert_int_equal(lc_engine_control_check(&plan, 0, 11, &err), LC_EINVAL);
+    assert_int_equal(lc_engine_control_check(&plan, 0, 2.5, &err), LC_EINVAL);
+    assert_int_equal(lc_engine_control_check(&plan, 1, 1000, &err), 0); /* 10 x peak 100 */
+    assert_int_equal(lc_engine_control_check(&plan, 1, 0.5, &err), 0);
+    assert_int_equal(lc_engine_control_check(&plan, 1, 1000.5, &err), LC_EINVAL);
+    assert_non_null(strstr(err.msg, "at most 1000"));
+    assert_int_equal(lc_engine_control_check(&plan, 1, 0, &err), LC_EINVAL);
+    assert_int_equal(lc_engine_control_check(&plan, 1, -5, &err), LC_EINVAL);
+    assert_int_equal(lc_engine_control_check(&plan, 2, 5, &err), LC_EINVAL);
+    lc_load_plan_free(&plan);
+}
+
+/*
+ * Closed model, 8 users against a 50 ms server (about 160 requests/s): at 1 s
+ * the users go down to 2 (about 40/s), a bad level at 2 s is ignored, at 3 s
+ * they go up to 6 (about 120/s). The per-second figures follow, and the
+ * changes are recorded.
+ */
+static void test_control_users(void **state)
+{
+    (void)state;
+    struct target t;
+    target_start(&t, "fixed:50ms");
+    struct lc_load_plan plan;
+    plan_init(&plan, t.port, LC_MODEL_CLOSED, 8, 4000 * MS, 8, 2);
+    struct control_script cs = {.levels = {2, 99, 6}, .n = 3};
+    struct lc_engine_hooks hooks = {.take_control = scripted_control, .control_ctx = &cs};
+    struct lc_engine_outcome out;
+    struct lc_error err = {0};
+    assert_int_equal(lc_engine_run(&plan, &hooks, &out, &err), 0);
+    assert_int_equal(cs.asked, 3); /* the ticks at 1, 2 and 3 s; not the phase's end */
+    assert_int_equal(out.control_count, 2);
+    assert_true(out.controls[0].t_s > 0.99 && out.controls[0].t_s < 1.01);
+    assert_int_equal(out.controls[0].open, 0);
+    assert_true(out.controls[0].from_level == 8 && out.controls[0].to_level == 2);
+    assert_true(out.controls[1].from_level == 2 && out.controls[1].to_level == 6);
+    const struct lc_engine_phase *ph = &out.phases[0];
+    assert_int_equal(ph->series_len, 4);
+    const double want_users[4] = {8, 2, 2, 6};
+    for (size_t i = 0; i < 4; i++) {
+        const struct lc_series_point *p = &ph->series[i];
+        double rps = (double)p->requests / p->interval_s;
+        double ideal = want_users[i] / 0.050;
+        printf("  second %zu: %.0f req/s (ideal %.0f), active %u, target %.0f\n", i + 1, rps, ideal,
+               p->active, p->target_users);
+        assert_int_equal(p->active, (uint32_t)want_users[i]);
+        assert_true(p->target_users == want_users[i]);
+        /* The second of a change still ends requests of the old level (within 50 ms). */
+        assert_true(rps > ideal * 0.6 && rps < ideal * 1.3 + 10);
+    }
+    uint64_t completed, failed, sent;
+    totals(&out, &completed, &failed, &sent);
+    assert_int_equal(failed, 0);
+    lc_engine_outcome_free(&out);
+    lc_load_plan_free(&plan);
+    target_stop(&t);
+}
+
+/*
+ * Open model at 50/s: at 1 s the rate becomes 200/s. The schedule continues
+ * from the change (no burst, nothing late, nothing unsent) at the new rate.
+ */
+static void test_control_rate(void **state)
+{
+    (void)state;
+    struct target t;
+    target_start(&t, "fixed:2ms");
+    struct lc_load_plan plan;
+    plan_init(&plan, t.port, LC_MODEL_OPEN, 50, 3000 * MS, 20, 2);
+    struct control_script cs = {.levels = {200}, .n = 1};
+    struct lc_engine_hooks hooks = {.take_control = scripted_control, .control_ctx = &cs};
+    struct lc_engine_outcome out;
+    struct lc_error err = {0};
+    assert_int_equal(lc_engine_run(&plan, &hooks, &out, &err), 0);
+    assert_int_equal(out.control_count, 1);
+    assert_int_equal(out.controls[0].open, 1);
+    assert_true(out.controls[0].from_level == 50 && out.controls[0].to_level == 200);
+    const struct lc_engine_phase *ph = &out.phases[0];
+    assert_int_equal(ph->series_len, 3);
+    const double want[3] = {50, 200, 200};
+    for (size_t i = 0; i < 3; i++) {
+        const struct lc_series_point *p = &ph->series[i];
+        double rps = (double)p->requests / p->interval_s;
+        printf("  second %zu: %.0f req/s (target %.0f), lag p99 %.2f ms\n", i + 1, rps,
+               p->target_rate, (double)p->lag_p99_ns / 1e6);
+        assert_true(p->target_rate == want[i]);
+        assert_true(rps > want[i] * 0.85 && rps < want[i] * 1.1 + 3);
+    }
+    uint64_t completed, failed, sent;
+    totals(&out, &completed, &failed, &sent);
+    assert_int_equal(failed, 0);
+    assert_int_equal(out.unsent, 0);
+    /* 50 in the first second, 400 in the next two: within a few of 450. */
+    assert_true(sent >= 440 && sent <= 452);
+    lc_engine_outcome_free(&out);
+    lc_load_plan_free(&plan);
+    target_stop(&t);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_closed_count_exact),
-        cmocka_unit_test(test_open_rate_across_ticks),
-        cmocka_unit_test(test_hook_stop),
-        cmocka_unit_test(test_interrupt_graceful),
+        cmocka_unit_test(test_closed_count_exact), cmocka_unit_test(test_open_rate_across_ticks),
+        cmocka_unit_test(test_hook_stop),          cmocka_unit_test(test_interrupt_graceful),
+        cmocka_unit_test(test_control_check),      cmocka_unit_test(test_control_users),
+        cmocka_unit_test(test_control_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
