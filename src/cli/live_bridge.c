@@ -573,14 +573,9 @@ static void set_running_state(struct lc_live_bridge *b)
     b->snap->state = b->interrupted && *b->interrupted ? LC_LIVE_STOPPING : LC_LIVE_RUNNING;
 }
 
-void lc_live_bridge_on_sample(struct lc_live_bridge *b, const struct lc_monitor_snapshot *m)
+/* One point of the charts' history with only the resource figures (no load runs). */
+static void push_resource_point(struct lc_live_snapshot *s)
 {
-    if (!b)
-        return;
-    struct lc_live_snapshot *s = b->snap;
-    s->elapsed_s = (double)(lc_clock_now_ns() - b->t0_ns) / 1e9;
-    sample_generator(b);
-    resources_from_monitor(s, m);
     struct lc_live_point p = {
         .t_s = s->elapsed_s,
         .rps = NAN,
@@ -595,6 +590,17 @@ void lc_live_bridge_on_sample(struct lc_live_bridge *b, const struct lc_monitor_
         .target_rss_bytes = s->has_target ? s->target_rss_bytes : NAN,
     };
     lc_live_history_push(s, &p);
+}
+
+void lc_live_bridge_on_sample(struct lc_live_bridge *b, const struct lc_monitor_snapshot *m)
+{
+    if (!b)
+        return;
+    struct lc_live_snapshot *s = b->snap;
+    s->elapsed_s = (double)(lc_clock_now_ns() - b->t0_ns) / 1e9;
+    sample_generator(b);
+    resources_from_monitor(s, m);
+    push_resource_point(s);
     set_running_state(b);
     lc_live_publish(b->live, s);
 }
@@ -719,20 +725,7 @@ void lc_live_bridge_on_bench_event(struct lc_live_bridge *b, const struct lc_ben
     if (now - b->last_history_ns >= LC_NS_PER_SEC) {
         sample_generator(b);
         b->last_history_ns = now;
-        struct lc_live_point hp = {
-            .t_s = s->elapsed_s,
-            .rps = NAN,
-            .target_rps = NAN,
-            .p50_s = NAN,
-            .p90_s = NAN,
-            .p99_s = NAN,
-            .errors_per_s = NAN,
-            .active = NAN,
-            .gen_cpu_ratio = s->gen_cpu_ratio,
-            .target_cpu_ratio = s->has_target ? s->target_cpu_ratio : NAN,
-            .target_rss_bytes = s->has_target ? s->target_rss_bytes : NAN,
-        };
-        lc_live_history_push(s, &hp);
+        push_resource_point(s);
     }
     if (so_far && s->n_thresholds)
         judge(b, so_far, 0);
