@@ -571,6 +571,24 @@ static void render_gpus(struct buf *b, const struct lc_live_snapshot *s)
 }
 
 /* `loadcell bench`: per command and scan point, runs and wall times so far. */
+/* The per-point run counts of a bench, each a metric family labelled by command and params. */
+struct bench_count {
+    const char *name, *type, *help;
+    size_t offset; /* of a uint64_t in struct lc_live_bench_point */
+};
+static const struct bench_count bench_counts[] = {
+    {"loadcell_bench_runs_total", "counter", "Timed runs done.",
+     offsetof(struct lc_live_bench_point, runs)},
+    {"loadcell_bench_failed_runs_total", "counter",
+     "Timed runs that exited non-zero or timed out (kept with --ignore-failure).",
+     offsetof(struct lc_live_bench_point, failed)},
+    {"loadcell_bench_warmup_runs_total", "counter", "Warm-up (untimed) runs done.",
+     offsetof(struct lc_live_bench_point, warmup_runs)},
+    {"loadcell_bench_runs_planned", "gauge",
+     "Timed runs planned (an estimate while a --min-time budget decides).",
+     offsetof(struct lc_live_bench_point, runs_planned)},
+};
+
 static void render_bench(struct buf *b, const struct lc_live_bench *v)
 {
     family(b, "loadcell_bench_points", "gauge",
@@ -585,27 +603,14 @@ static void render_bench(struct buf *b, const struct lc_live_bench *v)
         const char *l[] = {"command", p->command, "params", p->params, NULL};
         sample_u64(b, "loadcell_bench_current_run_info", l, 1);
     }
-    family(b, "loadcell_bench_runs_total", "counter", "Timed runs done.");
-    for (uint32_t i = 0; i < v->n_points; i++) {
-        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
-        sample_u64(b, "loadcell_bench_runs_total", l, v->points[i].runs);
-    }
-    family(b, "loadcell_bench_failed_runs_total", "counter",
-           "Timed runs that exited non-zero or timed out (kept with --ignore-failure).");
-    for (uint32_t i = 0; i < v->n_points; i++) {
-        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
-        sample_u64(b, "loadcell_bench_failed_runs_total", l, v->points[i].failed);
-    }
-    family(b, "loadcell_bench_warmup_runs_total", "counter", "Warm-up (untimed) runs done.");
-    for (uint32_t i = 0; i < v->n_points; i++) {
-        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
-        sample_u64(b, "loadcell_bench_warmup_runs_total", l, v->points[i].warmup_runs);
-    }
-    family(b, "loadcell_bench_runs_planned", "gauge",
-           "Timed runs planned (an estimate while a --min-time budget decides).");
-    for (uint32_t i = 0; i < v->n_points; i++) {
-        const char *l[] = {"command", v->points[i].command, "params", v->points[i].params, NULL};
-        sample_u64(b, "loadcell_bench_runs_planned", l, v->points[i].runs_planned);
+    for (size_t k = 0; k < sizeof(bench_counts) / sizeof(bench_counts[0]); k++) {
+        const struct bench_count *c = &bench_counts[k];
+        family(b, c->name, c->type, c->help);
+        for (uint32_t i = 0; i < v->n_points; i++) {
+            const struct lc_live_bench_point *p = &v->points[i];
+            const char *l[] = {"command", p->command, "params", p->params, NULL};
+            sample_u64(b, c->name, l, *(const uint64_t *)((const char *)p + c->offset));
+        }
     }
     family(b, "loadcell_bench_run_seconds", "summary",
            "Wall time of the timed runs so far (the shell's start-up subtracted): the median "
