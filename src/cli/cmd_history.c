@@ -62,11 +62,17 @@ static const struct option history_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Open the database for reading. *missing is set (and 0 returned) when the default file is absent.
+/*
+ * Open the database at path (--history; NULL: the default) for reading. *missing is set
+ * (and 0 returned) when the default file is absent; an absent --history file is an error.
  */
-static int open_existing(const char *path, bool explicit_path, struct lc_history **h, bool *missing,
+static int open_existing(const char **path_io, struct lc_history **h, bool *missing,
                          struct lc_error *err)
 {
+    bool explicit_path = *path_io != NULL;
+    if (!*path_io)
+        *path_io = lc_history_default_path();
+    const char *path = *path_io;
     *missing = false;
     struct stat sb;
     if (stat(path, &sb) != 0 && errno == ENOENT) {
@@ -230,12 +236,9 @@ int lc_cmd_history(int argc, char **argv)
     f.name = optind < argc ? argv[optind] : NULL;
     if (path && !path[0])
         return lc_cli_usage_error("history", "--history needs a file path");
-    bool explicit_path = path != NULL;
-    if (!path)
-        path = lc_history_default_path();
     struct lc_history *h = NULL;
     bool missing = false;
-    if (open_existing(path, explicit_path, &h, &missing, &err) != 0)
+    if (open_existing(&path, &h, &missing, &err) != 0)
         return lc_cli_fail(&err);
     if (missing) {
         if (f.name || f.has_kind) {
@@ -325,12 +328,9 @@ int lc_cmd_baseline(int argc, char **argv)
     }
     if (path && !path[0])
         return lc_cli_usage_error("baseline", "--history needs a file path");
-    bool explicit_path = path != NULL;
-    if (!path)
-        path = lc_history_default_path();
     struct lc_history *h = NULL;
     bool missing = false;
-    if (open_existing(path, explicit_path, &h, &missing, &err) != 0)
+    if (open_existing(&path, &h, &missing, &err) != 0)
         return lc_cli_fail(&err);
     if (missing) {
         lc_error_set(&err, LC_EINVAL,

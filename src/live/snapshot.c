@@ -570,7 +570,6 @@ static void render_gpus(struct buf *b, const struct lc_live_snapshot *s)
                offsetof(struct lc_live_gpu, temp_celsius));
 }
 
-/* `loadcell bench`: per command and scan point, runs and wall times so far. */
 /* The per-point run counts of a bench, each a metric family labelled by command and params. */
 struct bench_count {
     const char *name, *type, *help;
@@ -589,6 +588,7 @@ static const struct bench_count bench_counts[] = {
      offsetof(struct lc_live_bench_point, runs_planned)},
 };
 
+/* `loadcell bench`: per command and scan point, runs and wall times so far. */
 static void render_bench(struct buf *b, const struct lc_live_bench *v)
 {
     family(b, "loadcell_bench_points", "gauge",
