@@ -343,7 +343,11 @@ static int aggregate(struct aggregator *ag)
         if (boundary == phase_end) {
             finish_phase(ag, boundary);
             if (ag->phase + 1 >= plan->phase_count) {
-                phase_end = UINT64_MAX; /* the workers stop by themselves now */
+                /* The workers stop by themselves now; no more ticks: the drain's
+                 * answers go into the last interval, and nothing is asked of
+                 * live control after the run's end (the tick at the end time
+                 * must not come round a second time). */
+                phase_end = next_tick = UINT64_MAX;
                 continue;
             }
             ag->phase++;
