@@ -51,9 +51,9 @@ struct lc_live_bridge {
     /* Live control (a load run with a dashboard): POST /api/control on the HTTP thread
      * leaves a level here; the engine takes it at its next tick (take_control). */
     pthread_mutex_t ctl_lock;
-    size_t ctl_phase; /* under ctl_lock: the running phase, as of the last tick */
-    int ctl_over;     /* under ctl_lock: the run has ended */
-    int ctl_pending;  /* under ctl_lock: a level waits for the engine */
+    uint64_t ctl_t0_ns; /* under ctl_lock: the engine's start (known from the first tick) */
+    int ctl_over;       /* under ctl_lock: the run has ended */
+    int ctl_pending;    /* under ctl_lock: a level waits for the engine */
     size_t ctl_pending_phase;
     double ctl_level;
 };
@@ -89,18 +89,27 @@ static const char *control_of(const struct lc_load_plan *plan, size_t phase, dou
     return "rate";
 }
 
-/* POST /api/control (on the HTTP thread): check the value against the running phase and
- * leave it for the engine's next tick. */
+/* POST /api/control (on the HTTP thread): check the value against the phase the engine's
+ * next tick falls in and leave it for that tick. LC_EAGAIN: not now (the phase or the run
+ * ends first); LC_EINVAL: a bad value. */
 static int on_control(void *ctx, const char *name, const char *value, char *reply, size_t size)
 {
     struct lc_live_bridge *b = ctx;
     pthread_mutex_lock(&b->ctl_lock);
-    size_t phase = b->ctl_phase;
+    uint64_t t0 = b->ctl_t0_ns;
     int over = b->ctl_over;
     pthread_mutex_unlock(&b->ctl_lock);
-    if (over || phase >= b->plan->phase_count) {
+    if (over) {
         snprintf(reply, size, "the run is over: nothing to change");
-        return -1;
+        return LC_EAGAIN;
+    }
+    /* Before the first tick the start is not known yet: the run is in its first second. */
+    uint64_t now = lc_clock_now_ns();
+    size_t phase;
+    struct lc_error when = {0};
+    if (lc_engine_control_when(b->plan, t0 && now > t0 ? now - t0 : 0, &phase, &when) != 0) {
+        snprintf(reply, size, "%s", when.msg);
+        return LC_EAGAIN;
     }
     double min, max;
     const char *want = control_of(b->plan, phase, &min, &max);
@@ -109,18 +118,18 @@ static int on_control(void *ctx, const char *name, const char *value, char *repl
         snprintf(reply, size, "phase '%s' is %s: set %s, not %s", pname,
                  strcmp(want, "users") == 0 ? "closed-model (users)" : "open-model (a rate)",
                  strcmp(want, "users") == 0 ? "users=N" : "rate=R (requests/s)", name);
-        return -1;
+        return LC_EINVAL;
     }
     char *end = NULL;
     double level = strtod(value, &end);
     if (!*value || *end || !isfinite(level)) {
         snprintf(reply, size, "%s '%.40s' is not a number", name, value);
-        return -1;
+        return LC_EINVAL;
     }
     struct lc_error e = {0};
     if (lc_engine_control_check(b->plan, phase, level, &e) != 0) {
         snprintf(reply, size, "%s", e.msg);
-        return -1;
+        return LC_EINVAL;
     }
     pthread_mutex_lock(&b->ctl_lock);
     b->ctl_pending = 1;
@@ -443,12 +452,22 @@ int lc_live_bridge_on_tick(const struct lc_engine_progress *pr, void *ctx)
     }
     lc_hdr_merge(&b->phase_lat, &b->interval_lat);
     s->phase = phase;
-    if (lc_live_dashboard_url(b->live) && pr->phase_index < plan->phase_count) {
+    if (lc_live_dashboard_url(b->live)) {
         pthread_mutex_lock(&b->ctl_lock);
-        b->ctl_phase = pr->phase_index;
+        b->ctl_t0_ns = pr->outcome->start_mono_ns;
         pthread_mutex_unlock(&b->ctl_lock);
-        lc_live_copy_label(s->control, sizeof(s->control),
-                           control_of(plan, pr->phase_index, &s->control_min, &s->control_max));
+        /* What the page may change from now: the phase after this tick (the next one
+         * when this tick ended a phase). Its last second still shows it; a change asked
+         * then is refused with the reason (on_control). */
+        size_t next = plan->phase_count;
+        int ends_first =
+            lc_engine_control_when(plan, (uint64_t)llround(pr->elapsed_s * 1e9), &next, NULL);
+        (void)ends_first;
+        if (next < plan->phase_count)
+            lc_live_copy_label(s->control, sizeof(s->control),
+                               control_of(plan, next, &s->control_min, &s->control_max));
+        else
+            s->control[0] = '\0';
     }
     quantiles(&b->interval_lat, &s->window_1s);
     quantiles(&b->phase_lat, &s->window_phase);

@@ -259,7 +259,11 @@ static enum MHD_Result control(struct server *sv, struct MHD_Connection *conn)
     char reply[CONTROL_REPLY_LEN] = "";
     int rc =
         l->on_control(l->ctx, users ? "users" : "rate", users ? users : rate, reply, sizeof(reply));
-    return send_line(conn, rc == 0 ? MHD_HTTP_OK : MHD_HTTP_BAD_REQUEST, reply);
+    return send_line(conn,
+                     rc == 0           ? MHD_HTTP_OK
+                     : rc == LC_EAGAIN ? MHD_HTTP_CONFLICT
+                                       : MHD_HTTP_BAD_REQUEST,
+                     reply);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,

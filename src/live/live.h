@@ -31,8 +31,9 @@ struct lc_live_options {
     /* Called on the server's thread for POST /api/control?NAME=VALUE (one of "users" or
      * "rate"; the request must carry the header X-Loadcell-Control and, when it has an
      * Origin, come from the page's own origin). Returns 0 with the new value in reply
-     * (answered 200), or non-zero with a one-line reason (answered 400). reply holds
-     * `size` bytes. NULL: the command cannot be controlled (409). */
+     * (answered 200), LC_EAGAIN when no change can be applied now, e.g. the phase ends
+     * first (409), or another non-zero for a bad value (400), with a one-line reason in
+     * reply, which holds `size` bytes. NULL: the command cannot be controlled (409). */
     int (*on_control)(void *ctx, const char *name, const char *value, char *reply, size_t size);
     void *ctx;
 };

@@ -78,6 +78,36 @@ int lc_engine_control_check(const struct lc_load_plan *plan, size_t phase, doubl
     return 0;
 }
 
+int lc_engine_control_when(const struct lc_load_plan *plan, uint64_t elapsed_ns, size_t *phase,
+                           struct lc_error *err)
+{
+    uint64_t off = 0;
+    for (size_t i = 0; i < plan->phase_count; i++) {
+        const struct lc_load_phase *ph = &plan->phases[i];
+        uint64_t d = ph->duration_ns; /* 0: bounded by count only, it never ends by time */
+        if (d && elapsed_ns >= off + d) {
+            off += d;
+            continue;
+        }
+        *phase = i;
+        /* The aggregator ticks every second counted from the phase's start. */
+        uint64_t next = ((elapsed_ns - off) / TICK_NS + 1) * TICK_NS;
+        if (!d || next < d)
+            return 0;
+        double left = (double)(off + d - elapsed_ns) / 1e9;
+        if (i + 1 < plan->phase_count)
+            return lc_error_set(err, LC_EAGAIN,
+                                "phase '%s' ends in %.1f s, before the next tick could apply "
+                                "the change: ask again once phase '%s' runs",
+                                ph->name, left, plan->phases[i + 1].name);
+        return lc_error_set(err, LC_EAGAIN,
+                            "the run ends in %.1f s, before the next tick could apply the change",
+                            left);
+    }
+    *phase = plan->phase_count;
+    return lc_error_set(err, LC_EAGAIN, "the run is over: nothing to change");
+}
+
 /* The aggregator's state (lives on lc_engine_run's stack). */
 struct aggregator {
     const struct lc_load_plan *plan;

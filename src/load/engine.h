@@ -109,6 +109,16 @@ int lc_engine_control_check(const struct lc_load_plan *plan, size_t phase, doubl
                             struct lc_error *err) LC_WARN_UNUSED;
 
 /*
+ * Which phase a live change asked for elapsed_ns after the run's start would
+ * change: the engine applies it at its next tick (every second from the
+ * phase's start), so *phase is the phase running at elapsed_ns. Returns 0, or
+ * LC_EAGAIN when that phase (or the run) ends at or before that tick, so the
+ * change could not be applied (err says when it ends and what to do instead).
+ */
+int lc_engine_control_when(const struct lc_load_plan *plan, uint64_t elapsed_ns, size_t *phase,
+                           struct lc_error *err) LC_WARN_UNUSED;
+
+/*
  * Run `plan`. Returns 0 with *out filled (also for an interrupted run, with
  * out->partial set), or LC_ECONNECT when not one connection could be made
  * (err says why), or LC_ENOMEM/LC_ESYS.

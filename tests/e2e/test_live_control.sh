@@ -3,8 +3,9 @@
 # on loopback: `loadcell http -R 50 --dashboard` is raised to 250 requests/s and the per-second
 # figures follow; bad values are answered 400 (403 without the header or from another origin,
 # 405 for GET); a closed-model run's users go from 6 to 2; `loadcell run` applies a change to
-# its running phase only (the next phase keeps its own rate); --metrics alone has no control.
-# Each change is a warning in the Result and the summary. About 22 s.
+# its running phase only (the next phase keeps its own rate); a change asked in the run's last
+# second is refused (409: no tick is left to apply it); --metrics alone has no control.
+# Each change is a warning in the Result and the summary. About 26 s.
 source "$(dirname "$0")/serve_lib.sh"
 HTTP_PID=""
 cleanup() {
@@ -161,6 +162,34 @@ print("requests per second by phase:", by, r["warnings"])
 assert by["first"][-1] >= 100, by            # changed to 120/s
 assert all(v <= 70 for v in by["second"]), by  # the next phase keeps its 60/s
 assert any("phase 'first' from 40 to 120 requests/s" in w for w in r["warnings"]), r["warnings"]
+EOF
+
+# ---- the last second: a change that no tick is left to apply is refused (409), never dropped --
+# The run's ticks are at 1 s and 2 s, it ends at 3 s: from 2 s on every change is answered 409.
+# A no-change level (users=2 of 2) is posted over and over until the run ends.
+"$LOADCELL" http -q -c 2 -t 1 -d 3s --dashboard 127.0.0.1:0 -o "$T/last.json" \
+    "$SERVE_URL/" >"$T/last.out" 2>"$T/last.err" &
+HTTP_PID=$!
+D=$(address_of "$T/last.err" "live dashboard")
+: >"$T/answers"
+for _ in $(seq 200); do
+    got=$(post "$D" "users=2")
+    [ "${got%% *}" = 000 ] && break # the run ended and its dashboard with it
+    echo "$got" >>"$T/answers"
+    sleep 0.05
+done
+wait "$HTTP_PID" || fail "loadcell http exited $?"
+HTTP_PID=""
+uniq -c "$T/answers" | sed 's/^/  /'
+python3 - "$T/answers" <<'EOF' || fail "the answers around the run's last second"
+import re, sys
+codes = [l.split(" ", 1) for l in open(sys.argv[1]).read().splitlines()]
+assert any(c == "200" for c, _ in codes), codes
+assert any(c == "409" for c, _ in codes), codes
+first = next(i for i, (c, _) in enumerate(codes) if c == "409")
+assert all(c == "409" for c, _ in codes[first:]), codes  # no 200 once the last second began
+for c, m in codes[first:]:
+    assert re.match(r"the run (ends in \d+\.\d s, before the next tick|is over)", m), m
 EOF
 
 # ---- --metrics alone: no dashboard, no control ---------------------------------------------

@@ -320,6 +320,47 @@ static void test_control_check(void **state)
     lc_load_plan_free(&plan);
 }
 
+/* When a live change would be applied: the phase of the next tick, or "not now". */
+static void test_control_when(void **state)
+{
+    (void)state;
+    struct lc_load_plan plan;
+    plan_init(&plan, 9, LC_MODEL_CLOSED, 4, 2500 * MS, 10, 2);
+    snprintf(plan.phases[0].name, sizeof(plan.phases[0].name), "a");
+    struct lc_load_phase *b = lc_load_plan_add_phase(&plan, "b", LC_MODEL_OPEN, 1);
+    assert_non_null(b);
+    assert_int_equal(lc_load_phase_add_stage(b, 3000 * MS, 50, 50), 0);
+    struct lc_error err = {0};
+    size_t phase = 99;
+    assert_int_equal(lc_engine_control_when(&plan, 0, &phase, &err), 0);
+    assert_int_equal(phase, 0);
+    assert_int_equal(lc_engine_control_when(&plan, 1200 * MS, &phase, &err), 0);
+    assert_int_equal(phase, 0);
+    /* The ticks of phase a are at 1 s, 2 s and its end (2.5 s): from 2 s nothing applies. */
+    assert_int_equal(lc_engine_control_when(&plan, 2000 * MS, &phase, &err), LC_EAGAIN);
+    assert_int_equal(phase, 0);
+    assert_non_null(strstr(err.msg, "phase 'a' ends in 0.5 s"));
+    assert_non_null(strstr(err.msg, "once phase 'b' runs"));
+    assert_int_equal(lc_engine_control_when(&plan, 2499 * MS, &phase, &err), LC_EAGAIN);
+    /* Phase b ticks at 3.5 s and 4.5 s, and ends at 5.5 s. */
+    assert_int_equal(lc_engine_control_when(&plan, 2500 * MS, &phase, &err), 0);
+    assert_int_equal(phase, 1);
+    assert_int_equal(lc_engine_control_when(&plan, 4499 * MS, &phase, &err), 0);
+    assert_int_equal(phase, 1);
+    assert_int_equal(lc_engine_control_when(&plan, 4600 * MS, &phase, &err), LC_EAGAIN);
+    assert_int_equal(phase, 1);
+    assert_non_null(strstr(err.msg, "the run ends in 0.9 s"));
+    assert_int_equal(lc_engine_control_when(&plan, 5500 * MS, &phase, &err), LC_EAGAIN);
+    assert_int_equal(phase, 2);
+    assert_non_null(strstr(err.msg, "the run is over"));
+    lc_load_plan_free(&plan);
+    /* A run bounded by a count only never ends by time. */
+    plan_init(&plan, 9, LC_MODEL_CLOSED, 4, 0, 10, 2);
+    assert_int_equal(lc_engine_control_when(&plan, 3600000 * MS, &phase, &err), 0);
+    assert_int_equal(phase, 0);
+    lc_load_plan_free(&plan);
+}
+
 /*
  * Closed model, 8 users against a 50 ms server (about 160 requests/s): at 1 s
  * the users go down to 2 (about 40/s), a bad level at 2 s is ignored, at 3 s
@@ -413,8 +454,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_closed_count_exact), cmocka_unit_test(test_open_rate_across_ticks),
         cmocka_unit_test(test_hook_stop),          cmocka_unit_test(test_interrupt_graceful),
-        cmocka_unit_test(test_control_check),      cmocka_unit_test(test_control_users),
-        cmocka_unit_test(test_control_rate),
+        cmocka_unit_test(test_control_check),      cmocka_unit_test(test_control_when),
+        cmocka_unit_test(test_control_users),      cmocka_unit_test(test_control_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
