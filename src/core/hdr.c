@@ -154,10 +154,21 @@ void lc_hdr_free(struct lc_hdr *h)
     h->total_count = 0;
 }
 
+/*
+ * Only the counts between the min's and the max's slots can be non-zero (every
+ * writer keeps min and max), so only those are cleared: a reset costs the span
+ * of what was recorded, not the whole layout, and counts never written stay
+ * untouched pages (a histogram of 1 us .. 1 h is ~200 KB, a loopback run's
+ * latencies use a few KB of it).
+ */
 void lc_hdr_reset(struct lc_hdr *h)
 {
-    if (h->counts)
-        memset(h->counts, 0, (size_t)h->counts_len * sizeof(int64_t));
+    if (h->counts && h->total_count > 0) {
+        int32_t first = counts_index(h, h->min_value), last = counts_index(h, h->max_value);
+        if (last >= h->counts_len)
+            last = h->counts_len - 1;
+        memset(h->counts + first, 0, (size_t)(last - first + 1) * sizeof(int64_t));
+    }
     h->total_count = 0;
     h->min_value = INT64_MAX;
     h->max_value = 0;
@@ -235,7 +246,7 @@ int64_t lc_hdr_merge(struct lc_hdr *dst, const struct lc_hdr *src)
         dst->clamped = add_sat(dst->clamped, src->clamped);
         return 0;
     }
-    int32_t last = counts_index(src, src->max_value);
+    int32_t first = counts_index(src, src->min_value), last = counts_index(src, src->max_value);
     if (last >= src->counts_len)
         last = src->counts_len - 1;
     int64_t clamped_before = dst->clamped;
@@ -243,7 +254,7 @@ int64_t lc_hdr_merge(struct lc_hdr *dst, const struct lc_hdr *src)
         src->sub_bucket_count == dst->sub_bucket_count &&
         src->max_value <= dst->highest_trackable) {
         /* Same bucket boundaries and nothing to clamp: indices line up. */
-        for (int32_t i = 0; i <= last; i++)
+        for (int32_t i = first; i <= last; i++)
             dst->counts[i] = add_sat(dst->counts[i], src->counts[i]);
         dst->total_count = add_sat(dst->total_count, src->total_count);
         if (src->min_value < dst->min_value)
@@ -256,7 +267,7 @@ int64_t lc_hdr_merge(struct lc_hdr *dst, const struct lc_hdr *src)
          * value (capped at src's range, which its values never exceeded), so
          * that the mean is kept; HdrHistogram uses the lowest equivalent.
          */
-        for (int32_t i = 0; i <= last; i++) {
+        for (int32_t i = first; i <= last; i++) {
             int64_t c = src->counts[i];
             if (c <= 0)
                 continue;

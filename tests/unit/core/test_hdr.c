@@ -541,6 +541,56 @@ static void round_trip(const struct lc_hdr *h)
     lc_hdr_free(&d);
 }
 
+/* Every count is zero: a reset clears only the span from min to max, which must cover all. */
+static void assert_all_zero(const struct lc_hdr *h)
+{
+    assert_int_equal(h->total_count, 0);
+    for (int32_t i = 0; i < h->counts_len; i++)
+        if (h->counts[i] != 0)
+            fail_msg("count %d is %lld after a reset", i, (long long)h->counts[i]);
+}
+
+/* A reset after each way counts are written: corrected records, both merges, a decode. */
+static void test_reset_after_every_writer(void **state)
+{
+    (void)state;
+    struct lc_hdr a, b, other;
+    assert_int_equal(lc_hdr_init_default(&a), 0);
+    assert_int_equal(lc_hdr_init_default(&b), 0);
+    init_or_fail(&other, 1, 1000000000000LL, 2);
+    lc_hdr_record_corrected(&a, 3000000000LL, 1000); /* spreads over many buckets */
+    lc_hdr_record(&a, 1500);
+    lc_hdr_reset(&a);
+    assert_all_zero(&a);
+    lc_hdr_record(&b, 7);         /* below the lowest discernible */
+    lc_hdr_record(&b, INT64_MAX); /* clamped at the highest */
+    lc_hdr_merge(&a, &b);         /* same layout */
+    lc_hdr_reset(&a);
+    assert_all_zero(&a);
+    lc_hdr_record_n(&other, 999, 4);
+    lc_hdr_record_n(&other, 987654321, 2);
+    lc_hdr_merge(&a, &other); /* a different layout */
+    lc_hdr_reset(&a);
+    assert_all_zero(&a);
+    lc_hdr_reset(&b); /* and twice in a row */
+    lc_hdr_reset(&b);
+    assert_all_zero(&b);
+    char *text = NULL;
+    lc_hdr_record_n(&other, 5, 3);
+    assert_int_equal(lc_hdr_encode_base64(&other, &text), 0);
+    struct lc_hdr d;
+    struct lc_error err = {0};
+    assert_int_equal(lc_hdr_decode_base64(&d, text, strlen(text), &err), 0);
+    assert_int_equal(d.total_count, 9);
+    lc_hdr_reset(&d);
+    assert_all_zero(&d);
+    free(text);
+    lc_hdr_free(&d);
+    lc_hdr_free(&a);
+    lc_hdr_free(&b);
+    lc_hdr_free(&other);
+}
+
 static void test_v2_round_trip(void **state)
 {
     (void)state;
@@ -839,6 +889,7 @@ int main(void)
         cmocka_unit_test(test_merge_same_layout),
         cmocka_unit_test(test_merge_different_layout),
         cmocka_unit_test(test_accuracy_property),
+        cmocka_unit_test(test_reset_after_every_writer),
         cmocka_unit_test(test_v2_round_trip),
         cmocka_unit_test(test_v2_decode_foreign),
         cmocka_unit_test(test_v2_decode_handmade),
