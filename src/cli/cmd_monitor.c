@@ -37,7 +37,7 @@ const char lc_cmd_monitor_usage[] =
     "  -p, --pid PID            the process to watch, with every descendant\n"
     "      --cmd CMD            start CMD with /bin/sh -c in its own process group, watch\n"
     "                           it, and stop it at the end (SIGTERM, SIGKILL after 5s)\n"
-    "      --ready URL          with --cmd: sample only once URL answers 2xx (http://)\n"
+    "      --ready URL          with --cmd: sample only once URL answers 2xx (http/https)\n"
     "      --ready-timeout DUR  how long to wait for --ready (default 30s)\n"
     "  -d, --duration DUR       stop after DUR (default: when the process exits, or Ctrl-C)\n"
     "  -i, --interval DUR       time between samples (default 1s; 10ms to 1h)\n"

@@ -16,8 +16,9 @@
 
 #include "core/clock.h"
 #include "core/parse.h"
-#include "net/addr.h"
 #include "monitor/procfs.h"
+#include "net/addr.h"
+#include "net/tls_client.h"
 #include "net/url.h"
 
 extern char **environ;
@@ -65,25 +66,119 @@ static int wait_fd(int fd, short events, uint64_t deadline_ns)
     }
 }
 
-/* One GET to one address. 0 with *status, or an LC_ECONNECT with the reason in err. */
-static int get_one(const struct sockaddr_storage *addr, socklen_t alen, const struct lc_url *u,
-                   uint64_t deadline_ns, int *status, struct lc_error *err)
+/* The readiness connection: a socket, with TLS over it for an https:// URL. */
+struct ready_conn {
+    int fd;
+    struct lc_tls_conn *tls; /* NULL: plain */
+};
+
+/* Wait for fd to be readable or writable before the deadline; -1 with the reason in why. */
+static int ready_wait(const struct ready_conn *c, short events, uint64_t deadline_ns, char *why,
+                      size_t why_size)
 {
-    char where[80];
-    lc_addr_format(addr, where, sizeof(where));
+    if (wait_fd(c->fd, events, deadline_ns) == 0)
+        return 0;
+    snprintf(why, why_size, "%s", strerror(errno));
+    return -1;
+}
+
+/* The TLS handshake, waiting as it asks. 0, or -1 with the reason (naming the handshake) in why. */
+static int ready_handshake(struct ready_conn *c, uint64_t deadline_ns, char *why, size_t why_size)
+{
+    for (;;) {
+        struct lc_tls_failure f;
+        int r = lc_tls_conn_handshake(c->tls, &f);
+        if (r == LC_TLS_OK)
+            return 0;
+        if (r == LC_TLS_ERROR) {
+            lc_tls_failure_describe(&f, why, why_size);
+            return -1;
+        }
+        if (wait_fd(c->fd, r == LC_TLS_WANT_WRITE ? POLLOUT : POLLIN, deadline_ns) != 0) {
+            snprintf(why, why_size, "TLS handshake: %s", strerror(errno));
+            return -1;
+        }
+    }
+}
+
+/*
+ * Send (writing) or receive up to len bytes, plain or over TLS, waiting until
+ * the deadline. Returns the bytes moved (> 0), 0 when the peer closed, or -1
+ * with the reason in why.
+ */
+static ssize_t ready_io(struct ready_conn *c, int writing, void *buf, size_t len,
+                        uint64_t deadline_ns, char *why, size_t why_size)
+{
+    for (;;) {
+        short events = writing ? POLLOUT : POLLIN;
+        if (c->tls) {
+            struct lc_tls_failure f;
+            ssize_t n = writing ? lc_tls_conn_write(c->tls, buf, len, &f)
+                                : lc_tls_conn_read(c->tls, buf, len, &f);
+            if (n > 0)
+                return n;
+            if (n == LC_TLS_CLOSED)
+                return 0;
+            if (n == LC_TLS_ERROR) {
+                lc_tls_failure_describe(&f, why, why_size);
+                return -1;
+            }
+            events = n == LC_TLS_WANT_WRITE ? POLLOUT : POLLIN;
+        } else {
+            ssize_t n = writing ? send(c->fd, buf, len, MSG_NOSIGNAL) : recv(c->fd, buf, len, 0);
+            if (n >= 0)
+                return n;
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN) {
+                snprintf(why, why_size, "%s", strerror(errno));
+                return -1;
+            }
+        }
+        if (ready_wait(c, events, deadline_ns, why, why_size))
+            return -1;
+    }
+}
+
+/* What the readiness check polls: the parsed URL, its addresses, a TLS context for https. */
+struct ready_target {
+    struct lc_url u;
+    struct lc_addr_list al;
+    struct lc_tls_client *tls; /* NULL for http:// */
+};
+
+/* One GET to one address. 0 with *status, or an LC_ECONNECT with the reason in err. */
+static int get_one(const struct ready_target *t, size_t i, uint64_t deadline_ns, int *status,
+                   struct lc_error *err)
+{
+    const struct lc_url *u = &t->u;
+    char where[80], why[256];
+    lc_addr_format(&t->al.addrs[i], where, sizeof(where));
     int in_progress;
-    int fd = lc_tcp_connect(addr, alen, &in_progress);
-    if (fd < 0)
-        return lc_error_set(err, LC_ECONNECT, "%s: %s", where, strerror(-fd));
+    struct ready_conn c = {.fd = lc_tcp_connect(&t->al.addrs[i], t->al.lens[i], &in_progress)};
+    if (c.fd < 0)
+        return lc_error_set(err, LC_ECONNECT, "%s: %s", where, strerror(-c.fd));
     int rc = LC_ECONNECT;
+    struct lc_tls_session_slot slot = {0};
     if (in_progress) {
-        if (wait_fd(fd, POLLOUT, deadline_ns) != 0) {
+        if (wait_fd(c.fd, POLLOUT, deadline_ns) != 0) {
             lc_error_set(err, rc, "%s: connect: %s", where, strerror(errno));
             goto out;
         }
-        int e = lc_tcp_connect_result(fd);
+        int e = lc_tcp_connect_result(c.fd);
         if (e) {
             lc_error_set(err, rc, "%s: %s", where, strerror(e));
+            goto out;
+        }
+    }
+    if (t->tls) {
+        c.tls = lc_tls_conn_new(t->tls, c.fd, &slot);
+        if (!c.tls) {
+            lc_error_set(err, rc, "%s: out of memory for TLS", where);
+            goto out;
+        }
+        if (ready_handshake(&c, deadline_ns, why, sizeof(why)) != 0) {
+            lc_error_set(err, rc, "%s: %s", where, why);
             goto out;
         }
     }
@@ -99,20 +194,10 @@ static int get_one(const struct sockaddr_storage *addr, socklen_t alen, const st
         rc = LC_EINVAL;
         goto out;
     }
-    size_t sent = 0;
-    while (sent < (size_t)len) {
-        ssize_t n = send(fd, req + sent, (size_t)len - sent, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            if (wait_fd(fd, POLLOUT, deadline_ns) != 0) {
-                lc_error_set(err, rc, "%s: sending: %s", where, strerror(errno));
-                goto out;
-            }
-            continue;
-        }
-        if (n < 0) {
-            lc_error_set(err, rc, "%s: sending: %s", where, strerror(errno));
+    for (size_t sent = 0; sent < (size_t)len;) {
+        ssize_t n = ready_io(&c, 1, req + sent, (size_t)len - sent, deadline_ns, why, sizeof(why));
+        if (n <= 0) {
+            lc_error_set(err, rc, "%s: sending: %s", where, n < 0 ? why : "closed");
             goto out;
         }
         sent += (size_t)n;
@@ -120,18 +205,10 @@ static int get_one(const struct sockaddr_storage *addr, socklen_t alen, const st
     char buf[512];
     size_t got = 0;
     while (got < sizeof(buf) - 1 && !memchr(buf, '\n', got)) {
-        ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            if (wait_fd(fd, POLLIN, deadline_ns) != 0) {
-                lc_error_set(err, rc, "%s: no answer: %s", where, strerror(errno));
-                goto out;
-            }
-            continue;
-        }
+        ssize_t n =
+            ready_io(&c, 0, buf + got, sizeof(buf) - 1 - got, deadline_ns, why, sizeof(why));
         if (n < 0) {
-            lc_error_set(err, rc, "%s: %s", where, strerror(errno));
+            lc_error_set(err, rc, "%s: no answer: %s", where, why);
             goto out;
         }
         if (n == 0)
@@ -149,30 +226,45 @@ static int get_one(const struct sockaddr_storage *addr, socklen_t alen, const st
     *status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
     rc = 0;
 out:
-    close(fd);
+    lc_tls_conn_free(c.tls);
+    lc_tls_session_slot_clear(&slot);
+    close(c.fd);
     return rc;
 }
 
-/* Parse and check a ready URL (http only). */
-static int parse_ready_url(const char *url, struct lc_url *u, struct lc_error *err)
+/*
+ * Parse a ready URL, resolve its host, and for https:// make a TLS context.
+ * The check asks whether the server answers, not whether its certificate is
+ * trusted (the run that follows verifies its own target): no verification.
+ */
+static int ready_target_open(const char *url, struct ready_target *t, struct lc_error *err)
 {
+    memset(t, 0, sizeof(*t));
     struct lc_error e = {0};
-    if (lc_url_parse(url, u, &e) != 0)
+    if (lc_url_parse(url, &t->u, &e) != 0)
         return lc_error_set(err, LC_EINVAL, "ready URL '%s': %s", url, e.msg);
-    if (strcmp(u->scheme, "http") != 0)
-        return lc_error_set(err, LC_ENOTSUP,
-                            "ready URL '%s': only http:// is supported for the readiness check",
-                            url);
+    int rc = lc_addr_resolve(t->u.host, t->u.port, &t->al, err);
+    if (rc != 0 || strcmp(t->u.scheme, "https") != 0)
+        return rc;
+    const struct lc_tls_client_options opt = {.insecure = true};
+    if (lc_tls_client_new(&opt, t->u.host, &t->tls, &e) != 0)
+        return lc_error_set(err, e.code, "ready URL '%s': %s", url, e.msg);
     return 0;
 }
 
+static void ready_target_close(struct ready_target *t)
+{
+    lc_tls_client_free(t->tls);
+    t->tls = NULL;
+}
+
 /* GET over each resolved address in turn until one answers. */
-static int get_any(const struct lc_addr_list *al, const struct lc_url *u, uint64_t deadline_ns,
-                   int *status, struct lc_error *err)
+static int get_any(const struct ready_target *t, uint64_t deadline_ns, int *status,
+                   struct lc_error *err)
 {
     int rc = lc_error_set(err, LC_ECONNECT, "no address");
-    for (size_t i = 0; i < al->count; i++) {
-        rc = get_one(&al->addrs[i], al->lens[i], u, deadline_ns, status, err);
+    for (size_t i = 0; i < t->al.count; i++) {
+        rc = get_one(t, i, deadline_ns, status, err);
         if (rc == 0 || rc == LC_EINVAL)
             return rc;
     }
@@ -181,14 +273,12 @@ static int get_any(const struct lc_addr_list *al, const struct lc_url *u, uint64
 
 int lc_sut_http_get(const char *url, uint64_t timeout_ns, int *status, struct lc_error *err)
 {
-    struct lc_url u;
-    int rc = parse_ready_url(url, &u, err);
-    if (rc != 0)
-        return rc;
-    struct lc_addr_list al;
-    if ((rc = lc_addr_resolve(u.host, u.port, &al, err)) != 0)
-        return rc;
-    return get_any(&al, &u, lc_clock_now_ns() + timeout_ns, status, err);
+    struct ready_target t;
+    int rc = ready_target_open(url, &t, err);
+    if (rc == 0)
+        rc = get_any(&t, lc_clock_now_ns() + timeout_ns, status, err);
+    ready_target_close(&t);
+    return rc;
 }
 
 /* ---- The process -------------------------------------------------------------------------------
@@ -390,14 +480,11 @@ int lc_sut_start(const struct lc_sut_config *cfg, struct lc_sut **out, struct lc
     uint64_t timeout =
         cfg->ready_timeout_ns ? cfg->ready_timeout_ns : LC_SUT_DEFAULT_READY_TIMEOUT_NS;
     uint64_t poll_ns = cfg->poll_ns ? cfg->poll_ns : LC_SUT_DEFAULT_POLL_NS;
-    struct lc_url u;
-    struct lc_addr_list al;
+    struct ready_target t = {0};
     int rc;
-    if (cfg->ready_url) {
-        if ((rc = parse_ready_url(cfg->ready_url, &u, err)) != 0)
-            return rc;
-        if ((rc = lc_addr_resolve(u.host, u.port, &al, err)) != 0)
-            return rc;
+    if (cfg->ready_url && (rc = ready_target_open(cfg->ready_url, &t, err)) != 0) {
+        ready_target_close(&t);
+        return rc;
     }
     char cmd[CMD_LABEL_CHARS + 8], why[sizeof(err->msg)] = "no attempt yet", st[80];
     label(cfg->command, cmd, sizeof(cmd));
@@ -406,26 +493,32 @@ int lc_sut_start(const struct lc_sut_config *cfg, struct lc_sut **out, struct lc
          * leftover server on the port would pass the check and be mistaken for it. */
         int status;
         struct lc_error e = {0};
-        if (get_any(&al, &u, lc_clock_now_ns() + 300 * LC_NS_PER_MS, &status, &e) == 0)
+        if (get_any(&t, lc_clock_now_ns() + 300 * LC_NS_PER_MS, &status, &e) == 0) {
+            ready_target_close(&t);
             return lc_error_set(err, LC_ECONNECT,
                                 "%s already answers (status %d) before %s started: another "
                                 "process holds that port (stop it, or watch it by its pid)",
                                 cfg->ready_url, status, cmd);
+        }
     }
     struct lc_sut *s = calloc(1, sizeof(*s));
-    if (!s)
+    if (!s) {
+        ready_target_close(&t);
         return lc_error_set(err, LC_ENOMEM, "out of memory");
+    }
     s->grace_ns = cfg->grace_ns ? cfg->grace_ns : LC_SUT_DEFAULT_GRACE_NS;
     s->pid = -1;
     s->stderr_fd = open_stderr_file(err);
     if (s->stderr_fd < 0) {
         rc = s->stderr_fd;
         free(s);
+        ready_target_close(&t);
         return rc;
     }
     if ((rc = spawn(cfg, s, err)) != 0) {
         close(s->stderr_fd);
         free(s);
+        ready_target_close(&t);
         return rc;
     }
     if (!cfg->ready_url) {
@@ -451,8 +544,9 @@ int lc_sut_start(const struct lc_sut_config *cfg, struct lc_sut **out, struct lc
         uint64_t attempt_end = now + LC_NS_PER_SEC < deadline ? now + LC_NS_PER_SEC : deadline;
         int status = 0;
         struct lc_error e = {0};
-        if (now < deadline && get_any(&al, &u, attempt_end, &status, &e) == 0) {
+        if (now < deadline && get_any(&t, attempt_end, &status, &e) == 0) {
             if (status >= 200 && status <= 299) {
+                ready_target_close(&t);
                 *out = s;
                 return 0;
             }
@@ -472,6 +566,7 @@ int lc_sut_start(const struct lc_sut_config *cfg, struct lc_sut **out, struct lc
         sleep_poll(poll_ns, cfg->interrupted);
     }
 fail:
+    ready_target_close(&t);
     lc_sut_free(s);
     return rc;
 }

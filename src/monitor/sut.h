@@ -28,7 +28,7 @@
 /* What to start. A zero field takes its default. */
 struct lc_sut_config {
     const char *command;       /* required: run as /bin/sh -c COMMAND, in a new process group */
-    const char *ready_url;     /* http:// URL polled until it answers 2xx; NULL: do not wait */
+    const char *ready_url;     /* http(s):// URL polled until it answers 2xx; NULL: no wait */
     uint64_t ready_timeout_ns; /* how long to wait for ready (30 s) */
     uint64_t poll_ns;          /* time between two polls (100 ms) */
     uint64_t grace_ns;         /* lc_sut_stop: SIGTERM, then SIGKILL after this long (5 s) */
@@ -51,8 +51,7 @@ struct lc_sut;
  * lc_sut_http_get) every poll_ns until it answers 2xx. cfg and its strings
  * need not outlive the call. On success *out owns the running process.
  * Errors (the process, if started, is stopped and reaped; *out NULL):
- *   LC_EINVAL   no command; a ready URL that does not parse
- *   LC_ENOTSUP  an https:// ready URL
+ *   LC_EINVAL   no command; a ready URL that does not parse (http:// or https://)
  *   LC_ERESOLVE the ready URL's host does not resolve
  *   LC_ESYS     it could not be started; it exited before it became ready
  *               ("'CMD' exited with status 3 before it answered http://...")
@@ -104,12 +103,14 @@ bool lc_sut_group_alive(int pgid);
 void lc_sut_free(struct lc_sut *s);
 
 /*
- * A minimal blocking HTTP/1.1 GET of an http:// URL (Connection: close):
- * resolve, try each address in turn, send the request and read the status
- * line. *status receives the status code. Returns 0 when a status line came
- * back (whatever the code), LC_EINVAL (a bad URL), LC_ENOTSUP (https),
- * LC_ERESOLVE, LC_ECONNECT (refused, timed out, reset, or not HTTP: err
- * says which). The whole exchange is bounded by timeout_ns.
+ * A minimal blocking HTTP/1.1 GET of an http:// or https:// URL (Connection:
+ * close): resolve, try each address in turn, send the request and read the
+ * status line. Over https the certificate is not verified: the question is
+ * whether the server answers (the run that follows verifies its target).
+ * *status receives the status code. Returns 0 when a status line came back
+ * (whatever the code), LC_EINVAL (a bad URL), LC_ERESOLVE, LC_ECONNECT
+ * (refused, timed out, reset, a failed TLS handshake, or not HTTP: err says
+ * which). The whole exchange is bounded by timeout_ns.
  */
 int lc_sut_http_get(const char *url, uint64_t timeout_ns, int *status,
                     struct lc_error *err) LC_WARN_UNUSED;

@@ -7,7 +7,9 @@
 # Result), mutual TLS (refused without --cert/--key, served with them),
 # --tls-min 1.3, a version mismatch against a TLS 1.2-only openssl s_server
 # (exit 3, tls version named), an https scenario file with a `tls:` mapping,
-# and bad TLS options (exit 2). About 15 s.
+# a target started with --monitor-cmd and polled with an https --ready URL (and
+# one that answers plain HTTP there: exit 3, the handshake named), and bad TLS
+# options (exit 2). About 20 s.
 source "$(dirname "$0")/serve_lib.sh"
 command -v openssl >/dev/null || { echo "FAIL openssl is needed (scripts/install-deps.sh)"; exit 1; }
 FIELD="python3 $SERVE_LIB_DIR/result_field.py"
@@ -146,6 +148,24 @@ expect_err version "TLS version mismatch"
 kill "$SSERVER_PID" 2>/dev/null
 wait "$SSERVER_PID" 2>/dev/null || true
 SSERVER_PID=""
+
+# ---- 3b. a target started by loadcell and polled over https until ready --------
+# The readiness check asks whether it answers, not whether its certificate is trusted;
+# the run itself verifies with --cacert.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+run ready -c 2 -d 1s --cacert "$pki/ca.pem" -o "$SERVE_TMP/ready.json" \
+    --monitor-cmd "exec $LOADCELL serve --listen 127.0.0.1:$port --tls-cert $pki/server.pem --tls-key $pki/server.key" \
+    --ready "https://127.0.0.1:$port/health" "https://127.0.0.1:$port/"
+expect_rc ready 0
+expect_field ready "$SERVE_TMP/ready.json" "total['requests'] > 10 and total['errors'] == 0"
+expect_field ready "$SERVE_TMP/ready.json" \
+    "any(x['name'] == 'sut.rss_bytes' and len(x['values']) >= 1 for x in r['resources'])"
+rc=0
+(cd "$SERVE_TMP" && timeout 60 "$LOADCELL" monitor -d 1s --ready-timeout 2s \
+    --cmd "exec $LOADCELL serve --listen 127.0.0.1:$port" --ready "https://127.0.0.1:$port/health") \
+    >"$SERVE_TMP/notls.out" 2>"$SERVE_TMP/notls.err" || rc=$?
+expect_rc notls 3
+expect_err notls "TLS handshake"
 
 # ---- 4. bad options -------------------------------------------------------------
 run badmin -d 1s --tls-min 1.1 "https://127.0.0.1:1/"
