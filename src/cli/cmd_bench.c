@@ -102,9 +102,6 @@ enum {
     OPT_MARKDOWN,
     OPT_CSV,
     OPT_MONITOR,
-    OPT_METRICS,
-    OPT_DASHBOARD,
-    OPT_METRICS_LINGER,
     OPT_HELP,
 };
 
@@ -139,9 +136,9 @@ static const struct option long_options[] = {
     {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
     {"no-history", no_argument, NULL, LC_CLI_OPT_NO_HISTORY},
     {"quiet", no_argument, NULL, 'q'},
-    {"metrics", required_argument, NULL, OPT_METRICS},
-    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
-    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"metrics", required_argument, NULL, LC_CLI_OPT_METRICS},
+    {"dashboard", required_argument, NULL, LC_CLI_OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, LC_CLI_OPT_METRICS_LINGER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -185,10 +182,8 @@ struct bench_args {
     const char *csv;
     struct lc_cli_history history; /* --history PATH, --no-history */
     int quiet;
-    int monitor;           /* --monitor: sample the commands' process trees (our children) */
-    const char *metrics;   /* --metrics ADDR:PORT */
-    const char *dashboard; /* --dashboard ADDR:PORT */
-    uint64_t metrics_linger_ns;
+    int monitor;             /* --monitor: sample the commands' process trees (our children) */
+    struct lc_cli_live live; /* --metrics, --dashboard, --metrics-linger */
     int runs_given, minmax_given;
 };
 
@@ -448,22 +443,16 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
         case 'q':
             a->quiet = 1;
             break;
-        case OPT_METRICS:
-        case OPT_DASHBOARD:
-            if (lc_live_bridge_check_listen(c == OPT_METRICS ? "--metrics" : "--dashboard", optarg,
-                                            &err) != 0)
-                rc = lc_cli_usage_error("bench", "%s", err.msg);
-            *(c == OPT_METRICS ? &a->metrics : &a->dashboard) = optarg;
-            break;
-        case OPT_METRICS_LINGER:
-            if (lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err) != 0)
-                rc = lc_cli_usage_error("bench", "--metrics-linger: %s", err.msg);
-            break;
         case OPT_HELP:
             fputs(lc_cmd_bench_usage, stdout);
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
             if (lc_cli_history_option(&a->history, c, optarg))
+                break;
+            int live = lc_cli_live_option(&a->live, c, optarg, &err);
+            if (live < 0)
+                return lc_cli_usage_error("bench", "%s", err.msg);
+            if (live)
                 break;
             return lc_cli_option_error("bench", c, argv);
         }
@@ -1095,14 +1084,14 @@ int lc_cmd_bench(int argc, char **argv)
         args_free(&args);
         return lc_cli_fail(&err);
     }
-    if (args.metrics || args.dashboard) {
+    if (args.live.metrics || args.live.dashboard) {
         char target[256];
         if (args.plan.n_commands == 1)
             snprintf(target, sizeof(target), "%s", args.specs[0].command);
         else
             snprintf(target, sizeof(target), "%zu commands", args.plan.n_commands);
-        struct lc_live_bridge_options lo = {.metrics = args.metrics,
-                                            .dashboard = args.dashboard,
+        struct lc_live_bridge_options lo = {.metrics = args.live.metrics,
+                                            .dashboard = args.live.dashboard,
                                             .command = "bench",
                                             .target = target,
                                             .thresholds = &args.thresholds,
@@ -1153,7 +1142,7 @@ int lc_cmd_bench(int argc, char **argv)
     lc_live_bridge_finish_result(pg.bridge, &r);
     if (write_result(&args, &r, rc == 0 || rc == LC_EINTR) != 0 && exit_code == LC_EXIT_OK)
         exit_code = LC_EXIT_RUNTIME;
-    lc_live_bridge_close(pg.bridge, args.metrics_linger_ns);
+    lc_live_bridge_close(pg.bridge, args.live.linger_ns);
     lc_result_free(&r);
     args_free(&args);
     return exit_code;

@@ -110,9 +110,6 @@ enum {
     OPT_MONITOR_PID,
     OPT_MONITOR_CMD,
     OPT_READY,
-    OPT_METRICS,
-    OPT_DASHBOARD,
-    OPT_METRICS_LINGER,
     OPT_INSECURE,
     OPT_CACERT,
     OPT_CERT,
@@ -149,9 +146,9 @@ static const struct option long_options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE},
-    {"metrics", required_argument, NULL, OPT_METRICS},
-    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
-    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"metrics", required_argument, NULL, LC_CLI_OPT_METRICS},
+    {"dashboard", required_argument, NULL, LC_CLI_OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, LC_CLI_OPT_METRICS_LINGER},
     {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
     {"no-history", no_argument, NULL, LC_CLI_OPT_NO_HISTORY},
     {"insecure", no_argument, NULL, OPT_INSECURE},
@@ -176,9 +173,7 @@ struct http_args {
     struct lc_cli_outputs out;      /* -o, --html, --markdown, --csv */
     struct lc_cli_history history;  /* --history PATH, --no-history */
     struct lc_cli_watch_spec watch; /* --monitor-pid / --monitor-cmd / --ready */
-    const char *metrics;            /* --metrics ADDR:PORT */
-    const char *dashboard;          /* --dashboard ADDR:PORT */
-    uint64_t metrics_linger_ns;
+    struct lc_cli_live live;        /* --metrics, --dashboard, --metrics-linger */
     struct lc_threshold_list thresholds;
     struct lc_tls_client_options tls; /* --cacert, --insecure, --cert, --key, --tls-min */
     const char *tls_flag;             /* the first TLS option given, for messages */
@@ -376,17 +371,6 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
         case OPT_THRESHOLD:
             rc = lc_threshold_list_add(&a->thresholds, optarg, LC_THRESHOLD_LOAD, false, &err);
             break;
-        case OPT_METRICS:
-            a->metrics = optarg;
-            rc = lc_live_bridge_check_listen("--metrics", optarg, &err);
-            break;
-        case OPT_DASHBOARD:
-            a->dashboard = optarg;
-            rc = lc_live_bridge_check_listen("--dashboard", optarg, &err);
-            break;
-        case OPT_METRICS_LINGER:
-            rc = lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err);
-            break;
         case OPT_INSECURE:
             a->tls.insecure = true;
             a->tls_flag = a->tls_flag ? a->tls_flag : "--insecure";
@@ -414,6 +398,11 @@ static int parse_args(int argc, char **argv, struct http_args *a, struct lc_load
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
             if (lc_cli_history_option(&a->history, c, optarg))
+                break;
+            int live = lc_cli_live_option(&a->live, c, optarg, &err);
+            if (live < 0)
+                return lc_cli_usage_error("http", "%s", err.msg);
+            if (live)
                 break;
             return lc_cli_option_error("http", c, argv);
         }
@@ -609,9 +598,9 @@ int lc_cmd_http(int argc, char **argv)
         exit_code = lc_cli_fail(&err);
         goto out;
     }
-    if (args.metrics || args.dashboard) {
-        struct lc_live_bridge_options lo = {.metrics = args.metrics,
-                                            .dashboard = args.dashboard,
+    if (args.live.metrics || args.live.dashboard) {
+        struct lc_live_bridge_options lo = {.metrics = args.live.metrics,
+                                            .dashboard = args.live.dashboard,
                                             .command = "http",
                                             .plan = &plan,
                                             .thresholds = &args.thresholds,
@@ -627,7 +616,7 @@ int lc_cmd_http(int argc, char **argv)
         .on_tick = live || bridge ? on_tick : NULL,
         .ctx = &tick,
         .interrupted = &interrupted,
-        .take_control = args.dashboard ? lc_live_bridge_take_control : NULL,
+        .take_control = args.live.dashboard ? lc_live_bridge_take_control : NULL,
         .control_ctx = bridge,
     };
     int rc = lc_engine_run(&plan, &hooks, &outcome, &err);
@@ -642,7 +631,7 @@ int lc_cmd_http(int argc, char **argv)
                                       &watch, &err);
     if (outcome.partial)
         exit_code = LC_EXIT_INTERRUPTED;
-    lc_live_bridge_close(bridge, args.metrics_linger_ns);
+    lc_live_bridge_close(bridge, args.live.linger_ns);
     bridge = NULL;
 out:
     lc_live_bridge_close(bridge, 0);

@@ -77,9 +77,6 @@ enum {
     OPT_READY,
     OPT_READY_TIMEOUT,
     OPT_GPU,
-    OPT_METRICS,
-    OPT_DASHBOARD,
-    OPT_METRICS_LINGER,
     OPT_THRESHOLD,
 };
 
@@ -91,9 +88,9 @@ static const struct option long_options[] = {
     {"duration", required_argument, NULL, 'd'},
     {"interval", required_argument, NULL, 'i'},
     {"gpu", required_argument, NULL, OPT_GPU},
-    {"metrics", required_argument, NULL, OPT_METRICS},
-    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
-    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"metrics", required_argument, NULL, LC_CLI_OPT_METRICS},
+    {"dashboard", required_argument, NULL, LC_CLI_OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, LC_CLI_OPT_METRICS_LINGER},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
     {"result", required_argument, NULL, 'o'},
     {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
@@ -112,9 +109,7 @@ struct args {
     uint64_t interval_ns;
     enum lc_monitor_gpu_mode gpu;
     const char *result_path;
-    const char *metrics;   /* --metrics ADDR:PORT */
-    const char *dashboard; /* --dashboard ADDR:PORT */
-    uint64_t metrics_linger_ns;
+    struct lc_cli_live live;              /* --metrics, --dashboard, --metrics-linger */
     struct lc_cli_history history;        /* --history PATH, --no-history */
     struct lc_threshold_list *thresholds; /* --threshold EXPR..., owned by lc_cmd_monitor */
     bool quiet;
@@ -184,17 +179,6 @@ static int parse_args(int argc, char **argv, struct args *a)
                 0)
                 return lc_cli_usage_error("monitor", "--threshold %s", err.msg);
             break;
-        case OPT_METRICS:
-        case OPT_DASHBOARD:
-            if (lc_live_bridge_check_listen(o == OPT_METRICS ? "--metrics" : "--dashboard", optarg,
-                                            &err) != 0)
-                return lc_cli_usage_error("monitor", "%s", err.msg);
-            *(o == OPT_METRICS ? &a->metrics : &a->dashboard) = optarg;
-            break;
-        case OPT_METRICS_LINGER:
-            if (lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err) != 0)
-                return lc_cli_usage_error("monitor", "--metrics-linger '%s': %s", optarg, err.msg);
-            break;
         case 'q':
             a->quiet = true;
             break;
@@ -203,6 +187,11 @@ static int parse_args(int argc, char **argv, struct args *a)
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
             if (lc_cli_history_option(&a->history, o, optarg))
+                break;
+            int live = lc_cli_live_option(&a->live, o, optarg, &err);
+            if (live < 0)
+                return lc_cli_usage_error("monitor", "%s", err.msg);
+            if (live)
                 break;
             return lc_cli_option_error("monitor", o, argv);
         }
@@ -447,14 +436,14 @@ static int monitor_main(int argc, char **argv, struct lc_threshold_list *thresho
 
     /* The endpoints first: a port in use fails before anything starts. */
     struct lc_live_bridge *bridge = NULL;
-    if (a.metrics || a.dashboard) {
+    if (a.live.metrics || a.live.dashboard) {
         char target[160];
         if (a.cmd)
             snprintf(target, sizeof(target), "%s", a.cmd);
         else
             snprintf(target, sizeof(target), "pid %d", a.pid);
-        struct lc_live_bridge_options lo = {.metrics = a.metrics,
-                                            .dashboard = a.dashboard,
+        struct lc_live_bridge_options lo = {.metrics = a.live.metrics,
+                                            .dashboard = a.live.dashboard,
                                             .command = "monitor",
                                             .target = target,
                                             .planned_s = (double)a.duration_ns / 1e9,
@@ -628,7 +617,7 @@ static int monitor_main(int argc, char **argv, struct lc_threshold_list *thresho
     if (!sut_failed) /* after the result file, which a history failure never costs */
         lc_cli_history_record(&a.history, &r);
     lc_result_free(&r);
-    lc_live_bridge_close(bridge, a.metrics_linger_ns);
+    lc_live_bridge_close(bridge, a.live.linger_ns);
     return exit_code;
 }
 

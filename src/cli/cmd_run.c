@@ -84,9 +84,7 @@ struct run_args {
     uint32_t threads;
     uint64_t seed;
     uint64_t graceful_ns;
-    const char *metrics;   /* --metrics ADDR:PORT */
-    const char *dashboard; /* --dashboard ADDR:PORT */
-    uint64_t metrics_linger_ns;
+    struct lc_cli_live live; /* --metrics, --dashboard, --metrics-linger */
 };
 
 /* What the tick hook needs while the run goes on. */
@@ -126,9 +124,6 @@ enum {
     OPT_HTML,
     OPT_MARKDOWN,
     OPT_CSV,
-    OPT_METRICS,
-    OPT_DASHBOARD,
-    OPT_METRICS_LINGER,
     OPT_HELP
 };
 
@@ -143,9 +138,9 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"seed", required_argument, NULL, OPT_SEED},
     {"graceful-stop", required_argument, NULL, OPT_GRACEFUL},
-    {"metrics", required_argument, NULL, OPT_METRICS},
-    {"dashboard", required_argument, NULL, OPT_DASHBOARD},
-    {"metrics-linger", required_argument, NULL, OPT_METRICS_LINGER},
+    {"metrics", required_argument, NULL, LC_CLI_OPT_METRICS},
+    {"dashboard", required_argument, NULL, LC_CLI_OPT_DASHBOARD},
+    {"metrics-linger", required_argument, NULL, LC_CLI_OPT_METRICS_LINGER},
     {"history", required_argument, NULL, LC_CLI_OPT_HISTORY},
     {"no-history", no_argument, NULL, LC_CLI_OPT_NO_HISTORY},
     {"help", no_argument, NULL, OPT_HELP},
@@ -205,23 +200,16 @@ static int parse_args(int argc, char **argv, struct run_args *a)
         case OPT_GRACEFUL:
             rc = lc_parse_duration_ns(optarg, &a->graceful_ns, &err);
             break;
-        case OPT_METRICS:
-            a->metrics = optarg;
-            rc = lc_live_bridge_check_listen("--metrics", optarg, &err);
-            break;
-        case OPT_DASHBOARD:
-            a->dashboard = optarg;
-            rc = lc_live_bridge_check_listen("--dashboard", optarg, &err);
-            break;
-        case OPT_METRICS_LINGER:
-            if (lc_parse_duration_ns(optarg, &a->metrics_linger_ns, &err) != 0)
-                return lc_cli_usage_error("run", "--metrics-linger: %s", err.msg);
-            break;
         case OPT_HELP:
             fputs(lc_cmd_run_usage, stdout);
             return -1;
         default: /* ':' (a missing value) or '?' (an unknown option) */
             if (lc_cli_history_option(&a->history, c, optarg))
+                break;
+            int live = lc_cli_live_option(&a->live, c, optarg, &err);
+            if (live < 0)
+                return lc_cli_usage_error("run", "%s", err.msg);
+            if (live)
                 break;
             return lc_cli_option_error("run", c, argv);
         }
@@ -566,10 +554,10 @@ static int start_live(const struct run_args *a, const struct lc_scenario *scn,
                       const struct lc_load_plan *plan, const struct lc_threshold_list *all,
                       struct lc_monitor *mon, struct lc_live_bridge **out, struct lc_error *err)
 {
-    if (!a->metrics && !a->dashboard)
+    if (!a->live.metrics && !a->live.dashboard)
         return 0;
-    struct lc_live_bridge_options lo = {.metrics = a->metrics,
-                                        .dashboard = a->dashboard,
+    struct lc_live_bridge_options lo = {.metrics = a->live.metrics,
+                                        .dashboard = a->live.dashboard,
                                         .command = "run",
                                         .plan = plan,
                                         .target = scn->target,
@@ -703,7 +691,7 @@ int lc_cmd_run(int argc, char **argv)
                                         .ctx = &wt,
                                         .interrupted = &interrupted,
                                         .take_control =
-                                            a.dashboard ? lc_live_bridge_take_control : NULL,
+                                            a.live.dashboard ? lc_live_bridge_take_control : NULL,
                                         .control_ctx = bridge};
         int rc = lc_engine_run(&plan, &hooks, &outcome, &err);
         if (wt.live)
@@ -768,7 +756,7 @@ int lc_cmd_run(int argc, char **argv)
         exit_code = wrote;
     if (outcome.partial || interrupted)
         exit_code = LC_EXIT_INTERRUPTED;
-    lc_live_bridge_close(bridge, a.metrics_linger_ns);
+    lc_live_bridge_close(bridge, a.live.linger_ns);
     bridge = NULL;
 out:
     lc_live_bridge_close(bridge, 0);

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/hdr.h"
+#include "core/parse.h"
 #include "core/stats.h"
 #include "live/live.h"
 #include "load/recorder.h"
@@ -66,6 +67,25 @@ int lc_live_bridge_check_listen(const char *flag, const char *value, struct lc_e
     if (lc_live_parse_listen(value, &ss, &len, &e) != 0)
         return lc_error_set(err, LC_EINVAL, "%s %s", flag, e.msg);
     return 0;
+}
+
+int lc_cli_live_option(struct lc_cli_live *l, int opt, const char *arg, struct lc_error *err)
+{
+    struct lc_error e = {0};
+    switch (opt) {
+    case LC_CLI_OPT_METRICS:
+        l->metrics = arg;
+        return lc_live_bridge_check_listen("--metrics", arg, err) == 0 ? 1 : LC_EINVAL;
+    case LC_CLI_OPT_DASHBOARD:
+        l->dashboard = arg;
+        return lc_live_bridge_check_listen("--dashboard", arg, err) == 0 ? 1 : LC_EINVAL;
+    case LC_CLI_OPT_METRICS_LINGER:
+        if (lc_parse_duration_ns(arg, &l->linger_ns, &e) != 0)
+            return lc_error_set(err, LC_EINVAL, "--metrics-linger: %s", e.msg);
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 static void on_stop(void *ctx)

@@ -43,6 +43,28 @@ struct lc_live_bridge_options {
     struct lc_monitor *monitor;
 };
 
+/* getopt_long values of the live flags of http, run, bench and monitor; each command's long
+ * options table has
+ *     {"metrics", required_argument, NULL, LC_CLI_OPT_METRICS},
+ *     {"dashboard", required_argument, NULL, LC_CLI_OPT_DASHBOARD},
+ *     {"metrics-linger", required_argument, NULL, LC_CLI_OPT_METRICS_LINGER},
+ * (distinct from every command's own values and from LC_CLI_OPT_HISTORY's). */
+enum { LC_CLI_OPT_METRICS = 0x4900, LC_CLI_OPT_DASHBOARD, LC_CLI_OPT_METRICS_LINGER };
+
+/* What the live flags asked for. */
+struct lc_cli_live {
+    const char *metrics;   /* --metrics ADDR:PORT, or NULL */
+    const char *dashboard; /* --dashboard ADDR:PORT, or NULL */
+    uint64_t linger_ns;    /* --metrics-linger DUR: keep serving this long after the end */
+};
+
+/*
+ * Handle getopt_long's `opt` when it is one of the live flags: returns 1 (l
+ * filled; `arg` is optarg, kept), 0 when it is not one of them, or LC_EINVAL
+ * with "FLAG 'VALUE': reason" in err (a usage error).
+ */
+int lc_cli_live_option(struct lc_cli_live *l, int opt, const char *arg, struct lc_error *err);
+
 /*
  * Check a --metrics / --dashboard value before anything starts. Returns 0 or
  * LC_EINVAL with "FLAG 'VALUE': reason" in err (a usage error).
