@@ -19,11 +19,9 @@ mon_cleanup() {
 }
 trap mon_cleanup EXIT
 
-# The command is wired into src/main.c by the lead; until then these tests have nothing to run.
-if ! "$LOADCELL" monitor --help >/dev/null 2>&1; then
-    echo "SKIP: this loadcell has no 'monitor' command (not wired into src/main.c yet)"
-    exit 0
-fi
+# The interpreter itself, not a version manager's shim (pyenv's runs short-lived child
+# processes of its own, which a process-tree count would see).
+PYTHON=$(python3 -c 'import sys; print(sys.executable)')
 
 json() { # json FILE EXPR: a Python expression over the parsed Result `r`;
     # series(name) gives the values of a resource series, times(name) its t_s
@@ -46,7 +44,7 @@ MON_HELPERS=0
 helper() { # helper MODE SECONDS: start tests/e2e/monitor_mem.py in the background; sets HELPER_PID
     MON_HELPERS=$((MON_HELPERS + 1))
     local out="$MON_TMP/helper.$MON_HELPERS.out" i
-    python3 "$MON_LIB_DIR/monitor_mem.py" "$@" >"$out" &
+    "$PYTHON" "$MON_LIB_DIR/monitor_mem.py" "$@" >"$out" &
     HELPER_PID=$!
     MON_PIDS+=("$HELPER_PID")
     for i in $(seq 250); do # until it says it has started (its baseline is in place)

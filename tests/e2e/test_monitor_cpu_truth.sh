@@ -27,10 +27,15 @@ busy() {
 twice "busy loop reads 100%" busy
 
 tree() { # a shell whose child spins: the watched pid itself is idle
-    sh -c "python3 '$MON_LIB_DIR/monitor_mem.py' busy 5 >/dev/null; :" &
+    local out="$T/tree.out" i
+    rm -f "$out"
+    sh -c "'$PYTHON' '$MON_LIB_DIR/monitor_mem.py' busy 5 >'$out'; :" &
     local sh_pid=$!
     MON_PIDS+=("$sh_pid")
-    sleep 0.3
+    for i in $(seq 250); do # until the child says it has started
+        [ -s "$out" ] && break
+        sleep 0.02
+    done
     "$LOADCELL" monitor --pid "$sh_pid" -d 3s --interval 500ms -o "$T/tree.json" >/dev/null 2>&1
     pkill -P "$sh_pid" 2>/dev/null || true
     local m procs

@@ -64,7 +64,7 @@ fi
 
 # The same with --cmd: the started command leaks, the threshold fails, exit 1.
 rc=0
-"$LOADCELL" monitor -q --no-history --cmd "exec python3 '$MON_LIB_DIR/monitor_mem.py' leak 10" -d 1500ms \
+"$LOADCELL" monitor -q --no-history --cmd "exec '$PYTHON' '$MON_LIB_DIR/monitor_mem.py' leak 10" -d 1500ms \
     --interval 100ms --threshold 'mem_growth < 50MB/h' -o "$T/cmd.json" >"$T/o" 2>"$T/e" || rc=$?
 v=$(verdict "$T/cmd.json" 'mem_growth < 50MB/h' 2>&1 || true)
 if [ $rc = 1 ] && [ "${v%% *}" = fail ] && grep -q "FAIL  mem_growth < 50MB/h" "$T/o"; then
