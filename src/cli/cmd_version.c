@@ -2,6 +2,8 @@
 #include "cli/cli.h"
 
 #include "build_info.h"
+#include "net/tls_common.h"
+#include "results/history.h"
 
 int lc_cmd_version(int argc, char **argv)
 {
@@ -15,9 +17,10 @@ int lc_cmd_version(int argc, char **argv)
 #elif defined(__GNUC__)
     printf("compiler: gcc %s\n", __VERSION__);
 #endif
-    /* What this binary can do. NVML is loaded at run time when a GPU driver is present;
-     * TLS (https) and result history are not built yet. */
-    printf("features: http1 epoll hdr-histogram json yaml live(libmicrohttpd) monitor "
-           "gpu(nvml, dlopen)\n");
+    /* What this binary can do, with the versions of the TLS and SQLite libraries it runs
+     * with (NVML is loaded at run time when a GPU driver is present). */
+    printf("features: http1 https(%s) epoll hdr-histogram json yaml live(libmicrohttpd) "
+           "monitor gpu(nvml, dlopen) history(sqlite %s)\n",
+           lc_tls_library_version(), lc_history_library_version());
     return 0;
 }

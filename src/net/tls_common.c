@@ -43,3 +43,8 @@ const char *lc_tls_error_text(char *buf, size_t size, const char *fallback)
         snprintf(buf, size, "%s", fallback ? fallback : "unknown TLS error");
     return buf;
 }
+
+const char *lc_tls_library_version(void)
+{
+    return OpenSSL_version(OPENSSL_VERSION_STRING);
+}

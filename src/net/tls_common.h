@@ -31,4 +31,7 @@ int lc_tls_init(struct lc_error *err) LC_WARN_UNUSED;
  */
 const char *lc_tls_error_text(char *buf, size_t size, const char *fallback);
 
+/* The version of the TLS library this binary runs with ("3.0.19"), for `loadcell version`. */
+const char *lc_tls_library_version(void);
+
 #endif

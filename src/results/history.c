@@ -793,3 +793,8 @@ int lc_history_fetch(struct lc_history *h, const char *selector, const char *nam
                           h->path);
     return rc;
 }
+
+const char *lc_history_library_version(void)
+{
+    return sqlite3_libversion();
+}

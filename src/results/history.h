@@ -80,6 +80,9 @@ struct lc_history_filter {
 /* The default database path, relative to the working directory (".loadcell/history.db"). */
 const char *lc_history_default_path(void);
 
+/* The version of the SQLite library this binary runs with, for `loadcell version`. */
+const char *lc_history_library_version(void);
+
 /*
  * Open the database at `path` into *out (free with lc_history_close). With
  * `create`, missing parent folders and the file itself are made; without it,

@@ -124,4 +124,8 @@ rc=0
 "$LOADCELL" history --history nothere.db >o 2>e || rc=$?
 [ "$rc" = 2 ] && grep -q "no history database at 'nothere.db'" e || fail "missing --history: rc $rc $(cat e)"
 echo "ok: a damaged database is a warning; the result is written; history says how to fix it"
+# `loadcell version` names the feature and the SQLite it runs with.
+"$LOADCELL" version | grep -Eq '^features: .*history\(sqlite [0-9]+\.' ||
+    fail "version does not list history: $("$LOADCELL" version | tail -n1)"
+echo "ok: version lists history"
 echo "all history checks passed"

@@ -181,4 +181,9 @@ run missingca -d 1s --cacert "$SERVE_TMP/nope.pem" "https://127.0.0.1:1/"
 expect_rc missingca 2
 expect_err missingca "nope.pem"
 
+# ---- 5. `loadcell version` names the feature and the library it runs with --------
+if "$LOADCELL" version | grep -Eq '^features: .*https\([0-9]+\.[0-9]+'; then ok "version lists https"; else
+    bad "version does not list https: $("$LOADCELL" version | tail -n1)"
+fi
+
 [ "$FAILED" = 0 ] && echo "PASS" || exit 1
