@@ -422,9 +422,7 @@ int lc_engine_run(const struct lc_load_plan *plan, const struct lc_engine_hooks 
     int rc = check_plan(plan, err);
     if (rc != 0)
         return rc;
-    uint32_t threads = plan->threads ? plan->threads : 1;
-    if (threads > plan->connections)
-        threads = plan->connections;
+    uint32_t threads = lc_load_plan_threads(plan);
     struct lc_load_plan effective = *plan;
     effective.threads = threads;
 

@@ -158,3 +158,9 @@ uint64_t lc_load_plan_duration(const struct lc_load_plan *plan)
     }
     return total;
 }
+
+uint32_t lc_load_plan_threads(const struct lc_load_plan *plan)
+{
+    uint32_t threads = plan->threads ? plan->threads : 1;
+    return threads > plan->connections && plan->connections ? plan->connections : threads;
+}

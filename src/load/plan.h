@@ -66,8 +66,8 @@ struct lc_load_plan {
     struct lc_load_phase *phases; /* owned, run in order */
     size_t phase_count;
     enum lc_arrival arrival;
-    uint32_t connections; /* connection pool: peak users, or the open model's maximum */
-    uint32_t threads;
+    uint32_t connections;  /* connection pool: peak users, or the open model's maximum */
+    uint32_t threads;      /* asked for; lc_load_plan_threads: what a run uses */
     uint32_t pipeline;     /* requests per connection per batch (closed model), >= 1 */
     uint64_t max_requests; /* 0: no limit */
     uint64_t timeout_ns;   /* per request, from its send */
@@ -123,6 +123,10 @@ uint64_t lc_load_phase_time_of(const struct lc_load_phase *ph, double n);
 
 /* Offset of phase i from the run start (sum of the earlier phases' durations). */
 uint64_t lc_load_plan_phase_offset(const struct lc_load_plan *plan, size_t i);
+
+/* The worker threads a run of plan uses: plan->threads (0 counts as 1), never more than
+ * its connections (a thread without a connection would have nothing to do). */
+uint32_t lc_load_plan_threads(const struct lc_load_plan *plan);
 
 /* The whole run's planned length (UINT64_MAX when a phase is bounded by count only). */
 uint64_t lc_load_plan_duration(const struct lc_load_plan *plan);

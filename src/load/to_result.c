@@ -151,7 +151,7 @@ int lc_load_fill_result(const struct lc_load_plan *plan, const struct lc_engine_
     r->has_load = true;
     r->load.model = open ? LC_RESULT_MODEL_OPEN : LC_RESULT_MODEL_CLOSED;
     r->load.connections = plan->connections;
-    r->load.threads = plan->threads;
+    r->load.threads = lc_load_plan_threads(plan);
     r->load.rate_per_s = open ? last->peak : 0;
     r->load.arrival =
         plan->arrival == LC_ARRIVAL_POISSON ? LC_RESULT_ARRIVAL_POISSON : LC_RESULT_ARRIVAL_UNIFORM;

@@ -77,6 +77,12 @@ expect_exit 2 "did you mean 'p(99)'" http --threshold 'p99 < 1s' "$SERVE_URL/"
 [ "$(field "$SERVE_TMP/close.json" "r['schema']")" = loadcell.result/1 ] || fail "schema"
 field "$SERVE_TMP/close.json" "r['host']['logical_cores'] > 0 and r['generator']['cpu_sys_s'] >= 0" | grep -q True ||
     fail "host or generator facts missing"
+
+# No more threads than connections: -t 4 with one user runs (and says) one thread.
+"$LOADCELL" http -c 1 -t 4 -n 20 -o "$SERVE_TMP/one.json" "$SERVE_URL/" >"$SERVE_TMP/one.txt" 2>&1
+grep -q "closed model, 1 users, 1 thread$" "$SERVE_TMP/one.txt" || fail "threads: $(head -3 "$SERVE_TMP/one.txt")"
+[ "$(field "$SERVE_TMP/one.json" "r['load']['threads']")" = 1 ] || fail "load.threads is not 1"
+echo "ok: -t is capped at -c"
 serve_stop
 
 # The target started and watched by loadcell: its resources are in the result

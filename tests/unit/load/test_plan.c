@@ -69,12 +69,28 @@ static void test_ramp_down(void **state)
     lc_load_plan_free(&plan);
 }
 
+/* The threads a run uses: as asked, 0 as 1, never more than the connections. */
+static void test_threads(void **state)
+{
+    (void)state;
+    struct lc_load_plan p = {.connections = 10, .threads = 4};
+    assert_int_equal(lc_load_plan_threads(&p), 4);
+    p.threads = 0;
+    assert_int_equal(lc_load_plan_threads(&p), 1);
+    p.threads = 16;
+    p.connections = 3;
+    assert_int_equal(lc_load_plan_threads(&p), 3);
+    p.connections = 1;
+    assert_int_equal(lc_load_plan_threads(&p), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ramp_and_hold),
         cmocka_unit_test(test_phases_and_open_end),
         cmocka_unit_test(test_ramp_down),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
