@@ -1574,6 +1574,57 @@ bad:
                         text ? text : "");
 }
 
+/*
+ * Whether a fixed port is free before our listeners bind it. They set
+ * SO_REUSEPORT so that every thread can bind the same port, but the kernel
+ * then also lets another process of the same user that set it (a second
+ * `loadcell serve`) join the group: both would start and silently split the
+ * traffic. A probe bound without SO_REUSEPORT fails with EADDRINUSE against
+ * any listener on the port (SO_REUSEADDR only skips TIME_WAIT leftovers); it
+ * is closed before the real binds. Port 0 needs no probe: the kernel picks a
+ * port that only our own threads then share. Returns 0, or LC_ESYS with err
+ * as from open_listener (sys_errno set).
+ */
+static int probe_port_free(const struct sockaddr_storage *addr, socklen_t len, struct lc_error *err)
+{
+    in_port_t port = addr->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)addr)->sin6_port
+                                                 : ((const struct sockaddr_in *)addr)->sin_port;
+    if (port == 0)
+        return 0;
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return lc_error_sys(err, errno, "socket");
+    int one = 1;
+    int rc = 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0)
+        rc = lc_error_sys(err, errno, "setsockopt(SO_REUSEADDR)");
+    else if (bind(fd, (const struct sockaddr *)addr, len) != 0)
+        rc = lc_error_sys(err, errno, "cannot listen");
+    close(fd);
+    return rc;
+}
+
+/*
+ * Rewrite err, as left by probe_port_free or open_listener, to name the listen
+ * address; a port in use also says how to fix it. Keeps sys_errno; returns LC_ESYS.
+ */
+static int listen_failed(struct lc_error *err, const char *listen_text)
+{
+    int e = err->sys_errno;
+    if (e == EADDRINUSE) {
+        lc_error_set(err, LC_ESYS,
+                     "cannot listen on %s: %s (another process listens there: stop it, or "
+                     "pick another port, or port 0 for a free one)",
+                     listen_text, strerror(e));
+    } else {
+        char msg[sizeof(err->msg)];
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        lc_error_set(err, LC_ESYS, "%s on %s", msg, listen_text);
+    }
+    err->sys_errno = e;
+    return LC_ESYS;
+}
+
 static int open_listener(const struct sockaddr_storage *addr, socklen_t len, struct lc_error *err)
 {
     int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -1745,13 +1796,15 @@ int lc_serve_create(const struct lc_serve_options *opt, struct lc_serve **out, s
             goto fail;
         }
     }
+    if (probe_port_free(&s->addr, s->addr_len, err) != 0) {
+        rc = listen_failed(err, listen_text);
+        goto fail;
+    }
     /* The first listener resolves port 0; the others join its SO_REUSEPORT group. */
     for (uint32_t i = 0; i < nthreads; i++) {
         int fd = open_listener(&s->addr, s->addr_len, err);
         if (fd < 0) {
-            char msg[sizeof(err->msg)];
-            snprintf(msg, sizeof(msg), "%s", err->msg);
-            rc = lc_error_set(err, LC_ESYS, "%s on %s", msg, listen_text);
+            rc = listen_failed(err, listen_text);
             goto fail;
         }
         s->threads[i].lis.fd = fd;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # loadcell serve: --help lists the flags and chaos kinds; bad flags give one line
-# on stderr and exit code 2; a port in use gives exit code 3.
+# on stderr and exit code 2; a port in use (even by another serve) gives exit code 3.
 source "$(dirname "$0")/serve_lib.sh"
 fails=0
 help=$("$LOADCELL" serve --help)
@@ -58,4 +58,21 @@ else
     echo "FAIL port in use: exit $rc: $(cat "$SERVE_TMP/e")"
     fails=1
 fi
+
+# A port another `loadcell serve` listens on: both set SO_REUSEPORT, which the
+# kernel would let them share; the second must still refuse it (exit 3, one line).
+serve_start --listen 127.0.0.1:0 --threads 2
+for threads in 1 3; do
+    rc=0
+    timeout 20 "$LOADCELL" serve --listen "127.0.0.1:$SERVE_PORT" --threads $threads \
+        >"$SERVE_TMP/o" 2>"$SERVE_TMP/e" || rc=$?
+    if [ "$rc" = 3 ] && [ "$(wc -l <"$SERVE_TMP/e")" = 1 ] && [ ! -s "$SERVE_TMP/o" ] &&
+        grep -q "cannot listen on 127.0.0.1:$SERVE_PORT: .*in use.*another process" "$SERVE_TMP/e"; then
+        echo "ok   port of another serve, --threads $threads: exit 3, $(cat "$SERVE_TMP/e")"
+    else
+        echo "FAIL port of another serve, --threads $threads: exit $rc: $(cat "$SERVE_TMP/o" "$SERVE_TMP/e")"
+        fails=1
+    fi
+done
+serve_stop || fails=1
 exit $fails

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -137,12 +138,42 @@ static void test_port_in_use(void **state)
     lc_serve_destroy(a);
 }
 
+/*
+ * A second server on a port a first one listens on must fail like any port in
+ * use, even though both set SO_REUSEPORT (the kernel would let them share it).
+ */
+static void test_second_server_same_port(void **state)
+{
+    (void)state;
+    struct lc_serve_options opt = {.listen = "127.0.0.1:0", .threads = 2};
+    struct lc_error err = {0};
+    struct lc_serve *a = NULL, *b = NULL;
+    lc_serve_behaviour_default(&opt.behaviour);
+    assert_int_equal(lc_serve_create(&opt, &a, &err), 0);
+    char listen_text[32];
+    snprintf(listen_text, sizeof(listen_text), "127.0.0.1:%u", lc_serve_port(a));
+    opt.listen = listen_text;
+    const uint32_t threads[] = {1, 3};
+    for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+        opt.threads = threads[i];
+        lc_error_clear(&err);
+        assert_int_equal(lc_serve_create(&opt, &b, &err), LC_ESYS);
+        assert_null(b);
+        assert_int_equal(err.sys_errno, EADDRINUSE);
+        assert_non_null(strstr(err.msg, listen_text));
+        assert_non_null(strstr(err.msg, "in use"));
+        assert_non_null(strstr(err.msg, "port 0"));
+    }
+    lc_serve_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_listen),
         cmocka_unit_test(test_serve_in_process),
         cmocka_unit_test(test_port_in_use),
+        cmocka_unit_test(test_second_server_same_port),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
