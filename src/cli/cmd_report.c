@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "results/report_csv.h"
 #include "results/report_html.h"
 #include "results/report_markdown.h"
@@ -108,6 +109,13 @@ int lc_cmd_report(int argc, char **argv)
         lc_result_free(&r);
         return rc == LC_ENOMEM ? LC_EXIT_RUNTIME : LC_EXIT_USAGE;
     }
+    /* Missing folders are made, as for the reports of http, run and bench; every file is
+     * then attempted, and the first failure is the exit code. */
+    struct lc_cli_outputs outs = {.html = html, .markdown = md, .csv = csv};
+    if (lc_cli_outputs_check(&outs, &err) != 0) {
+        lc_result_free(&r);
+        return lc_cli_fail(&err);
+    }
     struct lc_report_opts opts = {.source = input, .title = title};
     int status = 0;
     if (html) {
@@ -117,35 +125,35 @@ int lc_cmd_report(int argc, char **argv)
         else
             fprintf(stderr, "loadcell: HTML report written to %s\n", html);
     }
-    if (!status && csv) {
+    if (csv) {
         rc = lc_report_csv_write(&r, csv, &err);
         if (rc)
-            status = lc_cli_fail(&err);
+            status = status ? status : lc_cli_fail(&err);
         else
             fprintf(stderr,
                     "loadcell: CSV reports written to %s_stats.csv, %s_history.csv and "
                     "%s_failures.csv\n",
                     csv, csv, csv);
     }
-    if (!status && want_md && md) {
+    if (want_md && md) {
         rc = lc_report_markdown_write(&r, &opts, md, &err);
         if (rc)
-            status = lc_cli_fail(&err);
+            status = status ? status : lc_cli_fail(&err);
         else
             fprintf(stderr, "loadcell: Markdown report written to %s\n", md);
-    } else if (!status && want_md) {
+    } else if (want_md) {
         char *text;
         size_t len;
         rc = lc_report_markdown_render(&r, &opts, &text, &len, &err);
         if (rc) {
-            status = lc_cli_fail(&err);
+            status = status ? status : lc_cli_fail(&err);
         } else {
             bool ok = fwrite(text, 1, len, stdout) == len;
             ok = fflush(stdout) == 0 && ok;
             free(text);
             if (!ok) {
                 fprintf(stderr, "loadcell: cannot write the Markdown report to stdout\n");
-                status = LC_EXIT_RUNTIME;
+                status = status ? status : LC_EXIT_RUNTIME;
             }
         }
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # loadcell report, the command line: Markdown to stdout by default, --html, --markdown [F],
-# --csv PREFIX (Locust's headers), bad input (one line, exit 2), an unwritable output
-# (one line naming the path, exit 3), and no temporary file left behind.
+# --csv PREFIX (Locust's headers), missing output folders made, bad input (one line,
+# exit 2), an unwritable output (one line naming the path, exit 3), and no temporary file
+# left behind.
 source "$(dirname "$0")/serve_lib.sh"
 trap 'serve_stop || true; rm -rf "$SERVE_TMP"' EXIT
 T=$SERVE_TMP
@@ -90,9 +91,17 @@ cmp -s "$T/eq.md" "$T/stdout.md" || fail "--markdown=F differs from stdout"
 cmp -s "$T/dash.md" "$T/stdout.md" || fail "--markdown - differs from stdout"
 echo "ok: --markdown=F and --markdown -"
 
+# Missing folders are made (the example of 'loadcell help report' in a fresh directory).
+(cd "$T" && "$LOADCELL" report r.json --csv new/out/run --markdown new/md/summary.md) 2>/dev/null ||
+    fail "report into missing folders failed"
+for f in new/out/run_stats.csv new/out/run_history.csv new/out/run_failures.csv new/md/summary.md; do
+    [ -s "$T/$f" ] || fail "$f not written"
+done
+echo "ok: missing folders are made"
+
 # Unwritable outputs: exit 3, one line naming the path; nothing half-written.
-expect_exit 3 "$T/no/such/dir/r.html" report "$T/r.json" --html "$T/no/such/dir/r.html"
-expect_exit 3 "does not exist" report "$T/r.json" --csv "$T/no/such/dir/p"
+expect_exit 3 "cannot create the folder '$T/r.json/d': Not a directory" report "$T/r.json" --html "$T/r.json/d/r.html"
+expect_exit 3 "cannot create the folder '$T/r.json/d': Not a directory" report "$T/r.json" --csv "$T/r.json/d/p"
 expect_exit 3 "is a directory" report "$T/r.json" --markdown "$T"
 leftover=$(find "$T" -name '*.tmp.*' | head -n1)
 [ -z "$leftover" ] || fail "temporary file left behind: $leftover"
