@@ -83,6 +83,13 @@ field "$SERVE_TMP/close.json" "r['host']['logical_cores'] > 0 and r['generator']
 grep -q "closed model, 1 users, 1 thread$" "$SERVE_TMP/one.txt" || fail "threads: $(head -3 "$SERVE_TMP/one.txt")"
 [ "$(field "$SERVE_TMP/one.json" "r['load']['threads']")" = 1 ] || fail "load.threads is not 1"
 echo "ok: -t is capped at -c"
+
+# Closed model with think time: latency is the service time (from the send), so the
+# summary, the thresholds and the reports agree; a late think timer is schedule lag.
+"$LOADCELL" http -q -c 2 -t 1 -n 40 --think 5ms -o "$SERVE_TMP/think.json" "$SERVE_URL/" >/dev/null 2>&1
+field "$SERVE_TMP/think.json" "all(q['stats']['latency'] == q['stats']['service'] for q in r['totals']['requests'])" |
+    grep -q True || fail "closed model with --think: latency differs from service time"
+echo "ok: closed-model latency is the service time, with --think too"
 serve_stop
 
 # The target started and watched by loadcell: its resources are in the result
