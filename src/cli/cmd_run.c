@@ -65,9 +65,13 @@ const char lc_cmd_run_usage[] =
     "abort threshold stopped the run), 2 the file is invalid (FILE:LINE:COL: why),\n"
     "3 could not run, 130 interrupted (the partial result is still written).\n";
 
-#define MAX_LIST          64
-#define ABORT_GRACE_S     5.0 /* abort thresholds are judged only after this much of the run */
+#define MAX_LIST 64
+/* stop_when must hold this many whole seconds in a row before a search ends: one noisy
+ * second (a GC pause, a slow disk flush) must not end a breakpoint search. */
 #define STOP_WHEN_SECONDS 2
+/* An interval at least this long is a whole second: the engine ticks every second from a
+ * phase's start; a phase's last, shorter interval and the drain after a stop are not. */
+#define WHOLE_SECOND_S 0.999
 
 struct run_args {
     const char *file;
@@ -87,23 +91,35 @@ struct run_args {
     struct lc_cli_live live; /* --metrics, --dashboard, --metrics-linger */
 };
 
+/*
+ * The stop_when search of one phase, judged on whole seconds only. A level is
+ * the phase's target at the end of a second: requests/s (open model) or users
+ * (closed model).
+ */
+struct bp_state {
+    int streak;          /* whole seconds in a row in which stop_when held */
+    double streak_level; /* the level at the end of the streak's first second */
+    int have_held;       /* a whole second in which stop_when did not hold was seen */
+    double held_level;   /* the level at the end of the last such second */
+    int found;           /* stop_when held STOP_WHEN_SECONDS in a row: the search ended */
+    double failed_level; /* when found: the level at the end of the streak's first second */
+};
+
 /* What the tick hook needs while the run goes on. */
 struct run_watch {
     const struct lc_load_plan *plan;
     const struct lc_scenario *scn;
     struct lc_threshold_list *aborts; /* abort: true thresholds */
+    const uint64_t *abort_after_ns;   /* per item of aborts: first judged at this elapsed time */
     struct lc_threshold **stop_when;  /* per plan phase, NULL when none */
+    struct bp_state *bp;              /* per plan phase */
+    /* Scratch for result_so_far: the running phase's recorders plus the second just
+     * ended (plan->request_count + 1 of them; allocated when there are abort thresholds). */
+    struct lc_recorder *so_far;
     int live;
     struct lc_live_bridge *bridge; /* --metrics / --dashboard, or NULL */
-    /* Breakpoint state of the current phase. */
-    size_t bp_phase;
-    int bp_streak;
-    double bp_held_rps;
-    double bp_failed_rps;
-    int bp_found;
-    size_t bp_found_phase;
-    char reason[512]; /* why the hook stopped the run */
-    int aborted;      /* an abort threshold failed */
+    char reason[512];              /* why the hook stopped the run; "" while it has not */
+    int aborted;                   /* an abort threshold failed */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -334,22 +350,30 @@ static int build_plan(const struct lc_scenario *scn, const struct run_args *a,
 
 /*
  * A Result of what has been measured so far (for abort thresholds): a copy of
- * the outcome whose running phase gets its elapsed time as duration.
+ * the outcome whose running phase gets its elapsed time as duration and, in
+ * wt->so_far, its recorders with the second just ended merged in (the engine
+ * merges that second into the phase only after the tick hook).
  */
 static int result_so_far(const struct run_watch *wt, const struct lc_engine_progress *pr,
                          struct lc_result *r, struct lc_error *err)
 {
     struct lc_engine_outcome copy = *pr->outcome;
     struct lc_engine_phase phases[64];
-    if (copy.phase_count > 64)
+    lc_result_init(r, LC_RESULT_KIND_RUN); /* the caller frees it, also on failure */
+    if (copy.phase_count > 64 || copy.phase_count == 0)
         return LC_ELIMIT;
     memcpy(phases, copy.phases, copy.phase_count * sizeof(phases[0]));
     struct lc_engine_phase *cur = &phases[copy.phase_count - 1];
+    for (size_t k = 0; k < cur->nrec; k++) {
+        lc_recorder_reset(&wt->so_far[k]);
+        lc_recorder_merge(&wt->so_far[k], &cur->recs[k]);
+        lc_recorder_merge(&wt->so_far[k], &pr->interval[k]);
+    }
+    cur->recs = wt->so_far;
     uint64_t elapsed = (uint64_t)(pr->elapsed_s * 1e9);
     cur->duration_ns = elapsed > cur->start_offset_ns ? elapsed - cur->start_offset_ns : 0;
     copy.phases = phases;
     copy.duration_ns = elapsed;
-    lc_result_init(r, LC_RESULT_KIND_RUN);
     return lc_load_fill_result(wt->plan, &copy, r, err);
 }
 
@@ -371,17 +395,28 @@ static int result_of_interval(const struct run_watch *wt, const struct lc_engine
     return lc_load_fill_result(&mini, &o, r, err);
 }
 
-/* Breakpoint search: stop when stop_when has held for STOP_WHEN_SECONDS in a row. */
+/* A phase's level for messages: "450.0/s" (open) or "40 users" (closed). */
+static const char *fmt_level(int open, double level, char *buf, size_t size)
+{
+    if (open)
+        snprintf(buf, size, "%.1f/s", level);
+    else
+        snprintf(buf, size, "%.0f users", level);
+    return buf;
+}
+
+/*
+ * Breakpoint search: judge stop_when on each whole second of its phase; the
+ * search ends (1: stop the run) when it has held STOP_WHEN_SECONDS seconds in
+ * a row. A second without data for it (no response) neither holds nor breaks
+ * a streak; a shorter interval is not judged.
+ */
 static int check_stop_when(struct run_watch *wt, const struct lc_engine_progress *pr)
 {
     struct lc_threshold *t = wt->stop_when[pr->phase_index];
-    if (!t)
+    if (!t || pr->last->interval_s < WHOLE_SECOND_S)
         return 0;
-    if (wt->bp_phase != pr->phase_index) {
-        wt->bp_phase = pr->phase_index;
-        wt->bp_streak = 0;
-        wt->bp_held_rps = 0;
-    }
+    struct bp_state *bp = &wt->bp[pr->phase_index];
     struct lc_result r;
     struct lc_error err = {0};
     struct lc_threshold_outcome o;
@@ -390,27 +425,47 @@ static int check_stop_when(struct run_watch *wt, const struct lc_engine_progress
         rc = lc_threshold_eval(t, &r, &o, &err);
     lc_result_free(&r);
     if (rc != 0)
-        return 0; /* no data yet (no response in the second): not a verdict */
-    double rate = pr->last->target_rate;
+        return 0; /* no data in the second: not a verdict */
+    int open = wt->plan->phases[pr->phase_index].model == LC_MODEL_OPEN;
+    double level = open ? pr->last->target_rate : pr->last->target_users;
     if (!o.holds) {
-        wt->bp_streak = 0;
-        wt->bp_held_rps = rate;
+        bp->streak = 0;
+        bp->have_held = 1;
+        bp->held_level = level;
         return 0;
     }
-    if (++wt->bp_streak < STOP_WHEN_SECONDS)
+    if (bp->streak++ == 0)
+        bp->streak_level = level;
+    if (bp->streak < STOP_WHEN_SECONDS)
         return 0;
-    char why[256];
-    wt->bp_found = 1;
-    wt->bp_found_phase = pr->phase_index;
-    wt->bp_failed_rps = rate;
-    snprintf(wt->reason, sizeof(wt->reason), "stop_when held in '%s' at %.1f/s: %s", pr->phase,
-             rate, lc_threshold_explain(&o, why, sizeof(why)));
+    bp->found = 1;
+    bp->failed_level = bp->streak_level;
+    char why[256], at[32], held[48] = "since the phase's first second";
+    if (bp->have_held) {
+        char h[32];
+        snprintf(held, sizeof(held), "last held %s", fmt_level(open, bp->held_level, h, sizeof(h)));
+    }
+    snprintf(wt->reason, sizeof(wt->reason),
+             "stop_when held in '%s' %d s in a row from %s (%s): %s", pr->phase, STOP_WHEN_SECONDS,
+             fmt_level(open, bp->failed_level, at, sizeof(at)), held,
+             lc_threshold_explain(&o, why, sizeof(why)));
     return 1;
 }
 
+/*
+ * Abort thresholds: each is judged at every tick from its abort_after on,
+ * against the Result so far; the first that fails stops the run (1). The
+ * drain after the last tick (an interval of no length) is not a tick.
+ */
 static int check_aborts(struct run_watch *wt, const struct lc_engine_progress *pr)
 {
-    if (!wt->aborts->n || pr->elapsed_s < ABORT_GRACE_S)
+    if (!wt->aborts->n || pr->last->interval_s < 0.001)
+        return 0;
+    uint64_t elapsed_ns = (uint64_t)(pr->elapsed_s * 1e9 + 0.5);
+    int due = 0;
+    for (size_t i = 0; i < wt->aborts->n; i++)
+        due |= elapsed_ns >= wt->abort_after_ns[i];
+    if (!due)
         return 0;
     struct lc_result r;
     struct lc_error err = {0};
@@ -418,12 +473,14 @@ static int check_aborts(struct run_watch *wt, const struct lc_engine_progress *p
     if (result_so_far(wt, pr, &r, &err) == 0) {
         for (size_t i = 0; i < wt->aborts->n && !stop; i++) {
             struct lc_threshold_outcome o;
+            if (elapsed_ns < wt->abort_after_ns[i])
+                continue;
             if (lc_threshold_eval(wt->aborts->items[i], &r, &o, &err) != 0)
                 continue; /* no data yet for its scope */
             if (o.verdict == LC_RESULT_VERDICT_FAIL) {
                 char why[256];
-                snprintf(wt->reason, sizeof(wt->reason), "abort threshold '%s' failed: %s",
-                         lc_threshold_text(wt->aborts->items[i]),
+                snprintf(wt->reason, sizeof(wt->reason), "abort threshold '%s' failed at %.1fs: %s",
+                         lc_threshold_text(wt->aborts->items[i]), pr->elapsed_s,
                          lc_threshold_explain(&o, why, sizeof(why)));
                 wt->aborted = 1;
                 stop = 1;
@@ -450,6 +507,8 @@ static int on_tick(const struct lc_engine_progress *pr, void *ctx)
                 (unsigned long long)pr->errors_total);
         fflush(stderr);
     }
+    if (wt->reason[0])
+        return 1; /* already stopping: what comes now (the drain) decides nothing */
     return check_stop_when(wt, pr) || check_aborts(wt, pr);
 }
 
@@ -567,6 +626,31 @@ static int start_live(const struct run_args *a, const struct lc_scenario *scn,
     return lc_live_bridge_start(&lo, out, err);
 }
 
+/* n initialised recorders into *out (free with free_recorders); 0 or LC_ENOMEM. */
+static int alloc_recorders(struct lc_recorder **out, size_t n)
+{
+    struct lc_recorder *recs = calloc(n, sizeof(*recs));
+    if (!recs)
+        return LC_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (lc_recorder_init(&recs[i]) != 0) {
+            for (size_t k = 0; k < i; k++)
+                lc_recorder_free(&recs[k]);
+            free(recs);
+            return LC_ENOMEM;
+        }
+    }
+    *out = recs;
+    return 0;
+}
+
+static void free_recorders(struct lc_recorder *recs, size_t n)
+{
+    for (size_t i = 0; recs && i < n; i++)
+        lc_recorder_free(&recs[i]);
+    free(recs);
+}
+
 static int fail_with(struct lc_error *err, int code_if_io)
 {
     int rc = lc_cli_fail(err);
@@ -582,6 +666,9 @@ int lc_cmd_run(int argc, char **argv)
     struct lc_engine_outcome outcome = {0};
     struct lc_threshold_list all, aborts;
     struct lc_threshold **stop_when = NULL;
+    struct bp_state *bp = NULL;
+    uint64_t *abort_after_ns = NULL;
+    struct run_watch wt = {0};
     struct lc_result r;
     struct lc_cli_watch watch = {0};
     struct lc_live_bridge *bridge = NULL;
@@ -601,6 +688,11 @@ int lc_cmd_run(int argc, char **argv)
         goto out;
     }
     /* Thresholds and stop conditions: compiled now, so a bad one stops nothing midway. */
+    abort_after_ns = calloc(scn->n_thresholds ? scn->n_thresholds : 1, sizeof(*abort_after_ns));
+    if (!abort_after_ns) {
+        exit_code = lc_cli_fail(&(struct lc_error){.code = LC_ENOMEM});
+        goto out;
+    }
     for (size_t i = 0; i < scn->n_thresholds; i++) {
         const struct lc_scenario_expr *e = &scn->thresholds[i];
         if (e->skipped) {
@@ -613,9 +705,12 @@ int lc_cmd_run(int argc, char **argv)
             exit_code = lc_cli_fail(&err);
             goto out;
         }
+        if (e->abort)
+            abort_after_ns[aborts.n - 1] = e->abort_after_ns;
     }
     stop_when = calloc(scn->n_phases ? scn->n_phases : 1, sizeof(*stop_when));
-    if (!stop_when) {
+    bp = calloc(scn->n_phases ? scn->n_phases : 1, sizeof(*bp));
+    if (!stop_when || !bp) {
         exit_code = lc_cli_fail(&(struct lc_error){.code = LC_ENOMEM});
         goto out;
     }
@@ -659,7 +754,11 @@ int lc_cmd_run(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct run_watch wt = {.scn = scn, .aborts = &aborts, .stop_when = stop_when};
+    wt.scn = scn;
+    wt.aborts = &aborts;
+    wt.abort_after_ns = abort_after_ns;
+    wt.stop_when = stop_when;
+    wt.bp = bp;
     if (scn->monitor.present) {
         struct lc_cli_watch_spec ws = {
             .pid = (int)scn->monitor.pid,
@@ -681,6 +780,10 @@ int lc_cmd_run(int argc, char **argv)
             goto out;
         }
         wt.plan = &plan;
+        if (aborts.n && alloc_recorders(&wt.so_far, plan.request_count + 1) != 0) {
+            exit_code = lc_cli_fail(&(struct lc_error){.code = LC_ENOMEM});
+            goto out;
+        }
         if (start_live(&a, scn, &plan, &all, watch.mon, &bridge, &err) != 0) {
             exit_code = lc_cli_fail(&err);
             goto out;
@@ -712,20 +815,22 @@ int lc_cmd_run(int argc, char **argv)
             exit_code = lc_cli_fail(&(struct lc_error){.code = LC_ENOMEM});
             goto out;
         }
-        if (outcome.stopped_by_hook && lc_result_set_str(&r.stop_reason, wt.reason) != 0) {
+        /* The hook's reason, also when it spoke on the run's last tick (nothing was cut). */
+        if (wt.reason[0] && lc_result_set_str(&r.stop_reason, wt.reason) != 0) {
             exit_code = LC_EXIT_RUNTIME;
             goto out;
         }
-        r.partial = outcome.partial || wt.aborted;
+        r.partial = outcome.partial || (wt.aborted && outcome.stopped_by_hook);
+        /* Breakpoint figures of open phases with stop_when: the rate of the last whole
+         * second that held before the stop (0: none did) and the rate at which stop_when
+         * began to hold for good (0: it never held STOP_WHEN_SECONDS in a row). */
         for (size_t i = 0; i < scn->n_phases && i < r.n_phases; i++) {
-            if (!stop_when[i])
+            if (!stop_when[i] || plan.phases[i].model != LC_MODEL_OPEN)
                 continue;
             struct lc_result_phase *ph = r.phases[i];
             ph->breakpoint = true;
-            ph->breakpoint_held_rps =
-                wt.bp_found && wt.bp_found_phase == i ? wt.bp_held_rps : ph->stats.target_rps;
-            ph->breakpoint_failed_rps =
-                wt.bp_found && wt.bp_found_phase == i ? wt.bp_failed_rps : 0;
+            ph->breakpoint_held_rps = bp[i].have_held ? bp[i].held_level : 0;
+            ph->breakpoint_failed_rps = bp[i].found ? bp[i].failed_level : 0;
         }
     }
     if (!bridge && start_live(&a, scn, NULL, &all, watch.mon, &bridge, &err) != 0) {
@@ -741,7 +846,7 @@ int lc_cmd_run(int argc, char **argv)
         lc_summary_print_phases(stdout, &r);
     }
     print_benchmarks(&r);
-    if (outcome.stopped_by_hook)
+    if (wt.reason[0])
         printf("\n  stopped: %s\n", wt.reason);
     int judged = judge(&all, &r, &err);
     fflush(stdout);
@@ -768,6 +873,9 @@ out:
             lc_threshold_free(stop_when[i]);
         free(stop_when);
     }
+    free(bp);
+    free(abort_after_ns);
+    free_recorders(wt.so_far, plan.request_count + 1);
     lc_threshold_list_free(&all);
     lc_threshold_list_free(&aborts);
     lc_result_free(&r);

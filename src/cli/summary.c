@@ -236,6 +236,29 @@ void lc_summary_print_load(FILE *out, const struct lc_result *r)
     fputc('\n', out);
 }
 
+/*
+ * A breakpoint search's figures (docs/scenarios.md): held is the rate of the
+ * last whole second before the stop in which stop_when did not hold, failed
+ * the rate at which it began to hold for good; 0 is "none".
+ */
+static void breakpoint_line(FILE *out, const struct lc_result_phase *ph)
+{
+    double held = ph->breakpoint_held_rps, failed = ph->breakpoint_failed_rps;
+    if (failed > 0 && held > 0)
+        fprintf(out, "    breakpoint: held up to %.1f/s, failed at %.1f/s\n", held, failed);
+    else if (failed > 0)
+        fprintf(out, "    breakpoint: failed at %.1f/s, from the first second (no rate held)\n",
+                failed);
+    else if (held > 0)
+        fprintf(out,
+                "    breakpoint: held up to %.1f/s; stop_when never held 2 s in a row "
+                "(no breaking point found)\n",
+                held);
+    else
+        fprintf(out, "    breakpoint: no verdict: no whole second held and stop_when never "
+                     "held 2 s in a row\n");
+}
+
 void lc_summary_print_phases(FILE *out, const struct lc_result *r)
 {
     if (r->n_phases < 2 && !(r->n_phases == 1 && r->phases[0]->breakpoint))
@@ -274,9 +297,6 @@ void lc_summary_print_phases(FILE *out, const struct lc_result *r)
                     dur(lc_hdr_value_at_percentile(qh, 99), b[2], 24));
         }
         if (ph->breakpoint)
-            fprintf(out, "    breakpoint: held up to %.1f/s%s\n", ph->breakpoint_held_rps,
-                    ph->breakpoint_failed_rps > 0 ? "" : " (stop_when never held)");
-        if (ph->breakpoint && ph->breakpoint_failed_rps > 0)
-            fprintf(out, "    breakpoint: failed at %.1f/s\n", ph->breakpoint_failed_rps);
+            breakpoint_line(out, ph);
     }
 }

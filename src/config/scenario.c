@@ -149,7 +149,8 @@ static const struct field scenario_fields[] = {{"users", S_LEAF},
                                                {NULL, 0}};
 static const struct field stage_fields[] = {
     {"users", S_LEAF}, {"rate", S_LEAF}, {"over", S_LEAF}, {"for", S_LEAF}, {NULL, 0}};
-static const struct field threshold_fields[] = {{"expr", S_LEAF}, {"abort", S_LEAF}, {NULL, 0}};
+static const struct field threshold_fields[] = {
+    {"expr", S_LEAF}, {"abort", S_LEAF}, {"abort_after", S_LEAF}, {NULL, 0}};
 static const struct field monitor_fields[] = {
     {"pid", S_LEAF},      {"command", S_LEAF}, {"ready", S_LEAF}, {"ready_timeout", S_LEAF},
     {"interval", S_LEAF}, {"gpu", S_LEAF},     {NULL, 0}};
@@ -1367,6 +1368,20 @@ static int load_thresholds(struct loader *L, const struct lc_yaml_node *n)
                 rc = want_bool(L, ab, w2, &x[i].abort);
                 if (rc)
                     return rc;
+            }
+            x[i].abort_after_ns = LC_SCENARIO_DEFAULT_ABORT_AFTER_NS;
+            const struct lc_yaml_node *after = get(item, "abort_after");
+            if (after) {
+                char w2[320];
+                snprintf(w2, sizeof(w2), "'abort_after' in %s", what);
+                rc = want_duration(L, after, w2, false, &x[i].abort_after_ns);
+                if (rc)
+                    return rc;
+                if (!x[i].abort)
+                    return fail(L, after,
+                                "%s: abort_after applies to an abort threshold only: add abort: "
+                                "true or drop abort_after",
+                                w2);
             }
         } else if (item->kind != LC_YAML_SCALAR) {
             return fail(L, item,

@@ -21,6 +21,8 @@
 #define LC_SCENARIO_DEFAULT_TIMEOUT_NS       10000000000ULL /* 10 s */
 #define LC_SCENARIO_DEFAULT_INTERVAL_NS      1000000000ULL  /* monitor sampling, 1 s */
 #define LC_SCENARIO_DEFAULT_READY_TIMEOUT_NS 60000000000ULL /* monitor ready wait, 60 s */
+/* An abort threshold is first judged this long after the run's start (docs/scenarios.md). */
+#define LC_SCENARIO_DEFAULT_ABORT_AFTER_NS 2000000000ULL /* 2 s */
 
 /*
  * Where something was written: a file position (1-based line and column), or
@@ -37,6 +39,7 @@ struct lc_scenario_loc {
 struct lc_scenario_expr {
     const char *text;           /* as written; NULL for an absent stop_when */
     bool abort;                 /* thresholds: stop the run as soon as it fails */
+    uint64_t abort_after_ns;    /* with abort: judged from this long after the run's start */
     bool skipped;               /* it scopes a scenario left out by --only (it cannot be judged) */
     struct lc_scenario_loc loc; /* of the expression's first character */
 };

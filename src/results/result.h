@@ -160,8 +160,9 @@ struct lc_result_phase {
     double target_rps;        /* open model: peak rate asked for (display only; the mean
                                  rate asked for is stats.target_rps) */
     struct lc_result_stats stats;
-    /* A breakpoint search (a rate ramp with stop_when): the highest rate that
-     * still held and the rate at which stop_when first held (0 when it never did). */
+    /* A breakpoint search (an open phase with stop_when): the target rate of the last
+     * whole second before the stop in which stop_when did not hold (0: none), and of the
+     * first of the 2 seconds in a row in which it held (0: it never did). */
     bool breakpoint;
     double breakpoint_held_rps;
     double breakpoint_failed_rps;

@@ -255,6 +255,7 @@ static void test_full_example(void **state)
     assert_int_equal(s->thresholds[0].loc.col, 5);
     assert_string_equal(s->thresholds[6].text, "peak: p(99) < 7s");
     assert_true(s->thresholds[6].abort);
+    assert_int_equal(s->thresholds[6].abort_after_ns, LC_SCENARIO_DEFAULT_ABORT_AFTER_NS);
     assert_false(s->thresholds[6].skipped);
 
     assert_true(s->monitor.present);
@@ -372,6 +373,17 @@ static void test_defaults_and_overrides(void **state)
     assert_null(s->output.json);
     assert_int_equal(s->n_thresholds, 0);
     assert_int_equal(s->phases[0].connections, 5);
+    lc_scenario_free(s);
+
+    /* abort_after as written, 0 included. */
+    char at[2048];
+    snprintf(at, sizeof(at),
+             "%sthresholds:\n  - {expr: \"p(99) < 1s\", abort: true, abort_after: 0s}\n"
+             "  - {expr: \"p(99) < 2s\", abort: true, abort_after: 1.5s}\n",
+             small);
+    assert_int_equal(load(at, &s, &err), 0);
+    assert_int_equal(s->thresholds[0].abort_after_ns, 0);
+    assert_int_equal(s->thresholds[1].abort_after_ns, 1500000000ULL);
     lc_scenario_free(s);
 
     /* Per-scenario think and timeout; a body makes POST; the target's path prefixes paths. */
@@ -536,6 +548,16 @@ static void test_errors(void **state)
     expect_error(text, 8, 5, "expected an expression in quotes");
     snprintf(text, sizeof(text), "%sthresholds:\n  - {abort: true}\n", small);
     expect_error(text, 8, 5, "thresholds.0 has no expr");
+    /* abort_after: a duration (0 allowed), and only with abort: true. */
+    snprintf(text, sizeof(text),
+             "%sthresholds:\n  - {expr: \"p(99) < 1s\", abort: true, abort_after: 1x}\n", small);
+    expect_error(text, 8, 52, "'abort_after' in thresholds.0: invalid duration '1x'");
+    snprintf(text, sizeof(text), "%sthresholds:\n  - {expr: \"p(99) < 1s\", abort_after: 1s}\n",
+             small);
+    expect_error(text, 8, 39, "abort_after applies to an abort threshold only");
+    snprintf(text, sizeof(text),
+             "%sthresholds:\n  - {expr: \"p(99) < 1s\", abort: true, abort_after: [1s]}\n", small);
+    expect_error(text, 8, 52, "expected a duration");
 
     /* What the file must have. */
     expect_error("version: 1\nrequests: [{name: a}]\nscenarios: {s: {users: 1, duration: 1s}}\n", 1,
